@@ -1,0 +1,118 @@
+# folio: plain Makefile. `make` builds build/libfolio.a and build/folio.
+# `make deps` checks every library with pkg-config and installs what is missing.
+
+BUILD    ?= build
+CC       ?= cc
+SANITIZE ?=
+PREFIX   ?= /usr/local
+
+# pkg-config module -> Debian package that provides it
+PKG_MODULES = libgit2 libcmark libzip sqlite3 jansson libcrypto
+TEST_MODULES = cmocka
+DEB_libgit2 = libgit2-dev
+DEB_libcmark = libcmark-dev
+DEB_libzip = libzip-dev
+DEB_sqlite3 = libsqlite3-dev
+DEB_jansson = libjansson-dev
+DEB_libcrypto = libssl-dev
+DEB_cmocka = libcmocka-dev
+# commands the tests and demo run: command -> Debian package
+TOOL_CMDS = git pkg-config
+DEB_git = git
+DEB_pkg-config = pkg-config
+
+WARN = -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow \
+       -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+             -Iinclude -Iengine -MMD -MP \
+             -DFOLIO_STANDARDS_DIR='"$(CURDIR)/standards"'
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS = -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_MODULES) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_MODULES) 2>/dev/null)
+
+ENGINE_SRC = $(wildcard engine/*.c)
+CLI_SRC    = $(wildcard engine/cli/*.c)
+TEST_SRC   = $(wildcard tests/unit/test_*.c)
+TEST_SUPPORT = $(BUILD)/tests/unit/support.o
+ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ    = $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ   = $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+LIB  = $(BUILD)/libfolio.a
+CLI  = $(BUILD)/folio
+UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+BENCH = $(BUILD)/folio-bench
+
+.PHONY: all deps check test unit cli-test demo bench clean
+all: $(LIB) $(CLI)
+
+# Rebuild everything when the compiler flags change (e.g. SANITIZE on/off).
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS)' > $@
+.PHONY: FORCE
+
+$(BUILD)/%.o: %.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+
+$(LIB): $(ENGINE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI): $(CLI_OBJ) $(LIB)
+	$(CC) $(SAN_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_SUPPORT) $(LIB)
+	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+$(BENCH): $(BUILD)/bench/bench.o $(LIB)
+	$(CC) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+# ------------------------------------------------------------------ set-up
+# Check each library with pkg-config and each tool with `command -v`; install
+# the missing Debian packages as root, otherwise print the one command needed.
+deps:
+	@missing=""; \
+	$(foreach m,$(PKG_MODULES) $(TEST_MODULES),pkg-config --exists $(m) 2>/dev/null || missing="$$missing $(DEB_$(m))"; ) \
+	$(foreach c,$(TOOL_CMDS),command -v $(c) >/dev/null 2>&1 || missing="$$missing $(DEB_$(c))"; ) \
+	if [ -z "$$missing" ]; then echo "deps: all libraries and tools present"; exit 0; fi; \
+	echo "deps: missing:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else \
+	  echo "deps: as root, run:  apt-get update && apt-get install -y$$missing"; exit 1; \
+	fi
+
+# ------------------------------------------------------------------ tests
+check: deps
+	$(MAKE) --no-print-directory test
+
+test: $(LIB) $(CLI) $(UNIT)
+	@sh tests/run.sh $(BUILD)
+
+# ------------------------------------------------------------------ demo
+demo: deps
+	$(MAKE) --no-print-directory $(CLI)
+	sh tests/demo.sh $(CURDIR)/$(CLI)
+
+# ------------------------------------------------------------------ bench
+bench: deps
+	$(MAKE) --no-print-directory $(BENCH) $(CLI)
+	$(BENCH) $(BENCH_ARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_SUPPORT:.o=.d)

@@ -1,0 +1,66 @@
+/* engine/gitutil.c: libgit2 set-up, error translation and small repository helpers. */
+#include "gitutil.h"
+#include "util.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static pthread_once_t git_once = PTHREAD_ONCE_INIT;
+
+static void git_setup(void)
+{
+	git_libgit2_init();
+	/* keep memory flat when indexing thousands of repositories */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(8 * 1024 * 1024));
+}
+
+void folio_git_init(void)
+{
+	pthread_once(&git_once, git_setup);
+}
+
+int folio_git_error(int code, const char *what)
+{
+	const git_error *e = git_error_last();
+	int folio_code = FOLIO_ERROR;
+	if (code == GIT_ENOTFOUND)
+		folio_code = FOLIO_ENOTFOUND;
+	else if (code == GIT_EEXISTS)
+		folio_code = FOLIO_EEXISTS;
+	else if (code == GIT_EMODIFIED || code == GIT_ELOCKED)
+		folio_code = FOLIO_ECONFLICT;
+	else if (code == GIT_EINVALIDSPEC || code == GIT_EAMBIGUOUS)
+		folio_code = FOLIO_EINVALID;
+	return folio_error_set(folio_code, "%s: %s", what, e && e->message ? e->message : "git error");
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 ? -1 : 0;
+}
+
+int folio_rmtree(const char *path)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot remove '%s'", path);
+	return 0;
+}
+
+int folio_git_main(git_oid *out, int *found, git_repository *repo)
+{
+	int rc = git_reference_name_to_id(out, repo, "refs/heads/main");
+	*found = 0;
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0)
+		return folio_git_error(rc, "cannot read branch main");
+	*found = 1;
+	return 0;
+}

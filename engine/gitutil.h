@@ -1,0 +1,19 @@
+/* engine/gitutil.h: libgit2 set-up, error translation and small repository helpers. */
+#ifndef FOLIO_GITUTIL_H
+#define FOLIO_GITUTIL_H
+
+#include <git2.h>
+
+/* Initialise libgit2 once per process (thread-safe), with a bounded object cache. */
+void folio_git_init(void);
+
+/* Translate the last libgit2 error: "WHAT: libgit2's message". */
+int folio_git_error(int code, const char *what);
+
+/* Remove a directory tree (no symlinks followed). */
+int folio_rmtree(const char *path);
+
+/* Resolve refs/heads/main; *found = 0 (and 0 returned) when the branch is unborn. */
+int folio_git_main(git_oid *out, int *found, git_repository *repo);
+
+#endif

@@ -1,0 +1,530 @@
+/* engine/index.c: the evidence cache in sqlite, keyed by git blob id, and coverage read through it. */
+#include "folio/index.h"
+#include "folio/portfolio.h"
+#include "gitutil.h"
+#include "site_internal.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Blobs larger than this are reported, not parsed (same limit as entry add). */
+#define FOLIO_ENTRY_MAX (1024 * 1024)
+/* Portfolios indexed per transaction: bounds lock time without a commit per portfolio. */
+#define INDEX_BATCH 64
+
+typedef struct {
+	char *path;
+	git_oid oid;
+} md_blob;
+
+typedef struct {
+	md_blob *v;
+	size_t n, cap;
+} md_list;
+
+static void md_list_free(md_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static int collect_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	md_list *l = payload;
+	const char *name = git_tree_entry_name(e);
+	size_t n = strlen(name);
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || n <= 3 || folio_strncasecmp_ascii(name + n - 3, ".md", 3) != 0)
+		return 0;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->v = folio_realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n].path = folio_asprintf("%s%s", root, name);
+	git_oid_cpy(&l->v[l->n].oid, git_tree_entry_id(e));
+	l->n++;
+	return 0;
+}
+
+/* Every Markdown blob in the commit's tree. */
+static int collect_md(md_list *out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	int rc, error = 0;
+	if ((rc = git_commit_lookup(&c, repo, commit)) < 0 || (rc = git_commit_tree(&t, c)) < 0 ||
+	    (rc = git_tree_walk(t, GIT_TREEWALK_PRE, collect_cb, out)) < 0)
+		error = folio_git_error(rc, "cannot read portfolio tree");
+	git_tree_free(t);
+	git_commit_free(c);
+	return error;
+}
+
+/* A doc that carries only one error: for blobs too large to parse. */
+static folio_doc *doc_unreadable(const char *message)
+{
+	folio_doc *d = folio_calloc(1, sizeof(*d));
+	d->problems = folio_calloc(1, sizeof(*d->problems));
+	d->problems[0].line = d->problems[0].column = 1;
+	d->problems[0].severity = FOLIO_SEV_ERROR;
+	d->problems[0].message = folio_strdup(message);
+	d->nproblems = 1;
+	return d;
+}
+
+static int analyze_blob(folio_doc **out, folio_site *site, git_repository *repo, const git_oid *oid)
+{
+	git_blob *blob = NULL;
+	int rc;
+	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
+		return folio_git_error(rc, "cannot read entry");
+	git_object_size_t size = git_blob_rawsize(blob);
+	if (size > FOLIO_ENTRY_MAX) {
+		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
+			(unsigned long long)size, FOLIO_ENTRY_MAX);
+		*out = doc_unreadable(msg);
+		free(msg);
+	} else {
+		folio_doc_analyze(out, site->fw, git_blob_rawcontent(blob), (size_t)size);
+	}
+	git_blob_free(blob);
+	return 0;
+}
+
+/* ------------------------------------------------------------ statements */
+
+typedef struct {
+	folio_site *site;
+	sqlite3_stmt *get, *put, *idx_get, *idx_put, *idx_del, *blobs_del, *blob_ins;
+} cache;
+
+static void cache_close(cache *c)
+{
+	sqlite3_finalize(c->get);
+	sqlite3_finalize(c->put);
+	sqlite3_finalize(c->idx_get);
+	sqlite3_finalize(c->idx_put);
+	sqlite3_finalize(c->idx_del);
+	sqlite3_finalize(c->blobs_del);
+	sqlite3_finalize(c->blob_ins);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cache_open(cache *c, folio_site *site)
+{
+	int error;
+	memset(c, 0, sizeof(*c));
+	c->site = site;
+	if ((error = folio_db_prepare(site, &c->get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0 ||
+	    (error = folio_db_prepare(site, &c->put, "INSERT OR REPLACE INTO blob_cache(oid, data) VALUES (?1, ?2)")) < 0 ||
+	    (error = folio_db_prepare(site, &c->idx_get, "SELECT commit_id FROM portfolio_index WHERE mentor = ?1")) < 0 ||
+	    (error = folio_db_prepare(site, &c->idx_put,
+		"INSERT INTO portfolio_index(mentor, commit_id) VALUES (?1, ?2)"
+		" ON CONFLICT(mentor) DO UPDATE SET commit_id = excluded.commit_id")) < 0 ||
+	    (error = folio_db_prepare(site, &c->idx_del, "DELETE FROM portfolio_index WHERE mentor = ?1")) < 0 ||
+	    (error = folio_db_prepare(site, &c->blobs_del, "DELETE FROM portfolio_blob WHERE mentor = ?1")) < 0 ||
+	    (error = folio_db_prepare(site, &c->blob_ins,
+		"INSERT INTO portfolio_blob(mentor, path, oid) VALUES (?1, ?2, ?3)")) < 0)
+		cache_close(c);
+	return error;
+}
+
+static int step_done(cache *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : folio_db_error(c->site, what);
+}
+
+/* Look a blob up in the cache: 1 found (*doc set), 0 missing. A bad record counts as missing. */
+static int cache_get(cache *c, const char *hex, folio_doc **doc)
+{
+	int found = 0;
+	*doc = NULL;
+	sqlite3_bind_text(c->get, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(c->get) == SQLITE_ROW) {
+		const char *data = (const char *)sqlite3_column_text(c->get, 0);
+		size_t len = (size_t)sqlite3_column_bytes(c->get, 0);
+		if (data && folio_doc_deserialize(doc, c->site->fw, data, len) == 0)
+			found = 1;
+		else
+			folio_error_clear();
+	}
+	sqlite3_reset(c->get);
+	sqlite3_clear_bindings(c->get);
+	return found;
+}
+
+static int cache_put(cache *c, const char *hex, const folio_doc *doc)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int error;
+	if ((error = folio_doc_serialize(&data, &len, doc, c->site->fw)) < 0)
+		return error;
+	sqlite3_bind_text(c->put, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->put, 2, data, (int)len, SQLITE_STATIC);
+	error = step_done(c, c->put, "cannot write the evidence cache");
+	free(data);
+	return error;
+}
+
+/* The doc for a blob: from the cache, or parsed from git and stored. *doc may be NULL to only ensure the cache. */
+static int doc_for_blob(cache *c, git_repository *repo, const git_oid *oid, folio_doc **doc, folio_index_stats *stats)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	folio_doc *d = NULL;
+	int error = 0;
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (!cache_get(c, hex, &d)) {
+		if ((error = analyze_blob(&d, c->site, repo, oid)) < 0)
+			return error;
+		if (stats)
+			stats->parsed++;
+		if ((error = cache_put(c, hex, d)) < 0) {
+			folio_doc_free(d);
+			return error;
+		}
+	}
+	if (doc)
+		*doc = d;
+	else
+		folio_doc_free(d);
+	return 0;
+}
+
+/* Probe without deserializing: is this blob cached? */
+static int cache_has(folio_site *site, sqlite3_stmt **st, const char *hex)
+{
+	int found;
+	if (!*st && folio_db_prepare(site, st, "SELECT 1 FROM blob_cache WHERE oid = ?1") < 0)
+		return 0;
+	sqlite3_bind_text(*st, 1, hex, -1, SQLITE_STATIC);
+	found = sqlite3_step(*st) == SQLITE_ROW;
+	sqlite3_reset(*st);
+	return found;
+}
+
+/* Drop everything cached when the framework changed since it was filled. */
+static int check_framework(folio_site *site)
+{
+	sqlite3_stmt *st = NULL;
+	const char *digest = folio_framework_digest(site->fw);
+	int same = 0, error;
+	if ((error = folio_db_prepare(site, &st, "SELECT value FROM meta WHERE key = 'cache_framework'")) < 0)
+		return error;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		same = strcmp((const char *)sqlite3_column_text(st, 0), digest) == 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (same)
+		return 0;
+	if ((error = folio_tx_begin(site)) < 0)
+		return error;
+	if ((error = folio_db_exec(site, "DELETE FROM portfolio_blob; DELETE FROM portfolio_index; DELETE FROM blob_cache")) < 0 ||
+	    (error = folio_db_prepare(site, &st, "INSERT OR REPLACE INTO meta(key, value) VALUES ('cache_framework', ?1)")) < 0) {
+		folio_tx_rollback(site);
+		return error;
+	}
+	sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		error = folio_db_error(site, "cannot reset the evidence cache");
+	sqlite3_finalize(st);
+	if (error < 0) {
+		folio_tx_rollback(site);
+		return error;
+	}
+	return folio_tx_commit(site);
+}
+
+/* ------------------------------------------------------------ indexing */
+
+/* Index one portfolio inside the caller's transaction. */
+static int index_one(cache *c, const char *mentor, folio_index_stats *stats)
+{
+	folio_site *site = c->site;
+	git_repository *repo = NULL;
+	sqlite3_stmt *has = NULL;
+	md_list blobs = { 0 };
+	git_oid tip;
+	char hex[GIT_OID_HEXSZ + 1], *path = folio_portfolio_repo_path(site, mentor);
+	int found = 0, error = 0, rc;
+
+	stats->portfolios++;
+	if ((rc = git_repository_open_bare(&repo, path)) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "portfolio repository '%s' is missing or unreadable", path);
+		goto cleanup;
+	}
+	if ((error = folio_git_main(&tip, &found, repo)) < 0)
+		goto cleanup;
+	if (!found) {
+		/* empty portfolio: nothing indexed */
+		sqlite3_bind_text(c->idx_del, 1, mentor, -1, SQLITE_STATIC);
+		error = step_done(c, c->idx_del, "cannot update the evidence index");
+		stats->unchanged++;
+		goto cleanup;
+	}
+	git_oid_tostr(hex, sizeof(hex), &tip);
+
+	/* unchanged since the last index: one ref read and one lookup */
+	sqlite3_bind_text(c->idx_get, 1, mentor, -1, SQLITE_STATIC);
+	int same = sqlite3_step(c->idx_get) == SQLITE_ROW &&
+		strcmp((const char *)sqlite3_column_text(c->idx_get, 0), hex) == 0;
+	sqlite3_reset(c->idx_get);
+	sqlite3_clear_bindings(c->idx_get);
+	if (same) {
+		stats->unchanged++;
+		goto cleanup;
+	}
+
+	if ((error = collect_md(&blobs, repo, &tip)) < 0)
+		goto cleanup;
+	/* the whole portfolio is replaced inside the caller's transaction */
+	sqlite3_bind_text(c->idx_put, 1, mentor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->idx_put, 2, hex, -1, SQLITE_STATIC);
+	if ((error = step_done(c, c->idx_put, "cannot update the evidence index")) < 0)
+		goto cleanup;
+	sqlite3_bind_text(c->blobs_del, 1, mentor, -1, SQLITE_STATIC);
+	if ((error = step_done(c, c->blobs_del, "cannot update the evidence index")) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < blobs.n; i++) {
+		char bhex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(bhex, sizeof(bhex), &blobs.v[i].oid);
+		stats->blobs++;
+		if (!cache_has(site, &has, bhex) && (error = doc_for_blob(c, repo, &blobs.v[i].oid, NULL, stats)) < 0)
+			goto cleanup;
+		sqlite3_bind_text(c->blob_ins, 1, mentor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->blob_ins, 2, blobs.v[i].path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->blob_ins, 3, bhex, -1, SQLITE_STATIC);
+		if ((error = step_done(c, c->blob_ins, "cannot update the evidence index")) < 0)
+			goto cleanup;
+	}
+cleanup:
+	sqlite3_finalize(has);
+	md_list_free(&blobs);
+	git_repository_free(repo);
+	free(path);
+	return error;
+}
+
+static int all_mentors(folio_site *site, char ***out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	char **v = NULL;
+	size_t count = 0;
+	int error, rc;
+	if ((error = folio_db_prepare(site, &st, "SELECT mentor FROM portfolio ORDER BY mentor")) < 0)
+		return error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v[count++] = folio_db_col_dup(st, 0);
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+static int has_portfolio(folio_site *site, const char *mentor)
+{
+	folio_portfolio p;
+	int error = folio_portfolio_get(&p, site, mentor);
+	folio_portfolio_clear(&p);
+	return error;
+}
+
+int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
+	folio_index_stats *stats, folio_progress_cb cb, void *payload)
+{
+	folio_index_stats local;
+	char **all = NULL;
+	size_t nall = 0;
+	cache c = { 0 };
+	int error = 0, in_tx = 0;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	folio_git_init();
+	if (!site->actor)
+		return folio_site_deny(site, "index portfolios", "");
+	for (size_t i = 0; i < n; i++)
+		if ((error = has_portfolio(site, mentors[i])) < 0)
+			return error;
+	if ((error = check_framework(site)) < 0)
+		return error;
+	if (n == 0) {
+		if ((error = all_mentors(site, &all, &nall)) < 0)
+			return error;
+		mentors = (const char *const *)all;
+		n = nall;
+	}
+	if ((error = cache_open(&c, site)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		if (!in_tx) {
+			if ((error = folio_tx_begin(site)) < 0)
+				goto cleanup;
+			in_tx = 1;
+		}
+		if ((error = index_one(&c, mentors[i], stats)) < 0)
+			goto cleanup;
+		if ((i + 1) % INDEX_BATCH == 0 || i + 1 == n) {
+			in_tx = 0;
+			if ((error = folio_tx_commit(site)) < 0)
+				goto cleanup;
+		}
+		if (cb)
+			cb(i + 1, n, mentors[i], payload);
+	}
+cleanup:
+	cache_close(&c);
+	if (in_tx)
+		folio_tx_rollback(site);
+	for (size_t i = 0; i < nall; i++)
+		free(all[i]);
+	free(all);
+	return error;
+}
+
+int folio_index_rebuild(folio_site *site, folio_index_stats *stats, folio_progress_cb cb, void *payload)
+{
+	int error;
+	if ((error = folio_site_require(site, FOLIO_ROLE_ADMIN, "rebuild the evidence index")) < 0)
+		return error;
+	if ((error = folio_tx_begin(site)) < 0)
+		return error;
+	if ((error = folio_db_exec(site,
+		"DELETE FROM portfolio_blob; DELETE FROM portfolio_index; DELETE FROM blob_cache;"
+		"DELETE FROM meta WHERE key = 'cache_framework'")) < 0 ||
+	    (error = folio_audit_append(site, "index.rebuild", "index", NULL)) < 0) {
+		folio_tx_rollback(site);
+		return error;
+	}
+	if ((error = folio_tx_commit(site)) < 0)
+		return error;
+	return folio_index_update(site, NULL, 0, stats, cb, payload);
+}
+
+/* ------------------------------------------------------------ coverage */
+
+static int coverage_from_index(folio_coverage *cov, folio_site *site, const char *mentor)
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+	if ((error = folio_db_prepare(site, &st,
+		"SELECT pb.path, bc.data FROM portfolio_blob pb JOIN blob_cache bc ON bc.oid = pb.oid"
+		" WHERE pb.mentor = ?1 ORDER BY pb.path")) < 0)
+		return error;
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		folio_doc *d = NULL;
+		const char *data = (const char *)sqlite3_column_text(st, 1);
+		if ((error = folio_doc_deserialize(&d, site->fw, data, (size_t)sqlite3_column_bytes(st, 1))) < 0)
+			break;
+		folio_coverage_add(cov, (const char *)sqlite3_column_text(st, 0), d);
+	}
+	if (error == 0 && rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read the evidence index");
+	sqlite3_finalize(st);
+	return error;
+}
+
+static int coverage_from_git(folio_coverage *cov, folio_site *site, git_repository *repo, const git_oid *commit)
+{
+	md_list blobs = { 0 };
+	cache c;
+	int error;
+	if ((error = collect_md(&blobs, repo, commit)) < 0)
+		return error;
+	if ((error = cache_open(&c, site)) < 0)
+		goto cleanup;
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < blobs.n && error == 0; i++) {
+		folio_doc *d = NULL;
+		if ((error = doc_for_blob(&c, repo, &blobs.v[i].oid, &d, NULL)) == 0)
+			folio_coverage_add(cov, blobs.v[i].path, d);
+	}
+	if (error < 0)
+		folio_tx_rollback(site);
+	else
+		error = folio_tx_commit(site);
+cleanup:
+	cache_close(&c);
+	md_list_free(&blobs);
+	return error;
+}
+
+int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mentor, const char *rev)
+{
+	folio_portfolio pf;
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+	folio_coverage *cov = NULL;
+	char *path = NULL;
+	int error, rc;
+
+	*out = NULL;
+	folio_git_init();
+	char *action = folio_asprintf("read the evidence of '%s'", mentor ? mentor : "");
+	error = folio_site_require_self_or(site, mentor, FOLIO_ROLE_REVIEWER | FOLIO_ROLE_LEAD | FOLIO_ROLE_ADMIN, action);
+	free(action);
+	if (error < 0)
+		return error;
+	if ((error = folio_portfolio_get(&pf, site, mentor)) < 0)
+		return error;
+	const folio_qualification *q = folio_framework_find_qualification(site->fw, pf.qualification);
+
+	if (!rev) {
+		const char *one[1] = { mentor };
+		if (!pf.commit[0]) {
+			error = folio_error_set(FOLIO_EINVALID,
+				"the portfolio of '%s' has no entries yet: add one with 'folio entry add %s'", mentor, mentor);
+			goto cleanup;
+		}
+		if ((error = folio_index_update(site, one, 1, NULL, NULL, NULL)) < 0)
+			goto cleanup;
+		cov = folio_coverage_new(site->fw, q, pf.commit);
+		if ((error = coverage_from_index(cov, site, mentor)) < 0)
+			goto cleanup;
+	} else {
+		char hex[GIT_OID_HEXSZ + 1];
+		path = folio_portfolio_repo_path(site, mentor);
+		if ((rc = git_repository_open_bare(&repo, path)) < 0) {
+			error = folio_git_error(rc, "cannot open portfolio");
+			goto cleanup;
+		}
+		if ((rc = git_revparse_single(&obj, repo, rev)) < 0) {
+			git_error_clear();
+			error = folio_error_set(FOLIO_ENOTFOUND, "no revision '%s' in the portfolio of '%s'", rev, mentor);
+			goto cleanup;
+		}
+		git_object *peeled = NULL;
+		if ((rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT)) < 0) {
+			git_error_clear();
+			error = folio_error_set(FOLIO_EINVALID, "revision '%s' of '%s' is not a commit", rev, mentor);
+			goto cleanup;
+		}
+		git_object_free(obj);
+		obj = peeled;
+		git_oid_tostr(hex, sizeof(hex), git_object_id(obj));
+		cov = folio_coverage_new(site->fw, q, hex);
+		if ((error = coverage_from_git(cov, site, repo, git_object_id(obj))) < 0)
+			goto cleanup;
+	}
+	folio_coverage_finish(cov);
+	*out = cov;
+	cov = NULL;
+cleanup:
+	folio_coverage_free(cov);
+	git_object_free(obj);
+	git_repository_free(repo);
+	folio_portfolio_clear(&pf);
+	free(path);
+	return error;
+}

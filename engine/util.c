@@ -1,0 +1,253 @@
+/* engine/util.c: allocation, the growable buffer, per-thread errors and small string helpers. */
+#include "util.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ allocation */
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "folio: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *folio_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *folio_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *folio_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *folio_strndup(const char *s, size_t n)
+{
+	char *p = folio_malloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *folio_strdup(const char *s)
+{
+	return s ? folio_strndup(s, strlen(s)) : NULL;
+}
+
+char *folio_asprintf(const char *fmt, ...)
+{
+	folio_buf b = FOLIO_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	folio_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	return folio_buf_detach(&b);
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static _Thread_local int last_code;
+static _Thread_local char *last_msg;
+
+int folio_error_set(int code, const char *fmt, ...)
+{
+	folio_buf b = FOLIO_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	folio_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	free(last_msg);
+	last_msg = folio_buf_detach(&b);
+	last_code = code;
+	return code;
+}
+
+const char *folio_error_last(void)
+{
+	return last_msg ? last_msg : "";
+}
+
+int folio_error_code(void)
+{
+	return last_code;
+}
+
+void folio_error_clear(void)
+{
+	free(last_msg);
+	last_msg = NULL;
+	last_code = 0;
+}
+
+/* ---------------------------------------------------------------- buffer */
+
+const char folio_buf__empty[1] = "";
+
+void folio_buf_init(folio_buf *b)
+{
+	b->ptr = (char *)folio_buf__empty;
+	b->size = b->asize = 0;
+}
+
+void folio_buf_free(folio_buf *b)
+{
+	if (b->asize)
+		free(b->ptr);
+	folio_buf_init(b);
+}
+
+void folio_buf_clear(folio_buf *b)
+{
+	b->size = 0;
+	if (b->asize)
+		b->ptr[0] = '\0';
+}
+
+void folio_buf_grow(folio_buf *b, size_t extra)
+{
+	size_t need = b->size + extra + 1;
+	if (need <= b->asize)
+		return;
+	size_t n = b->asize ? b->asize : 64;
+	while (n < need)
+		n += n / 2 + 16;
+	if (b->asize) {
+		b->ptr = folio_realloc(b->ptr, n);
+	} else {
+		b->ptr = folio_malloc(n);
+		b->ptr[0] = '\0';
+	}
+	b->asize = n;
+}
+
+void folio_buf_put(folio_buf *b, const char *data, size_t len)
+{
+	folio_buf_grow(b, len);
+	memcpy(b->ptr + b->size, data, len);
+	b->size += len;
+	b->ptr[b->size] = '\0';
+}
+
+void folio_buf_puts(folio_buf *b, const char *s)
+{
+	folio_buf_put(b, s, strlen(s));
+}
+
+void folio_buf_putc(folio_buf *b, char c)
+{
+	folio_buf_put(b, &c, 1);
+}
+
+void folio_buf_vprintf(folio_buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return;
+	folio_buf_grow(b, (size_t)n);
+	vsnprintf(b->ptr + b->size, (size_t)n + 1, fmt, ap);
+	b->size += (size_t)n;
+}
+
+void folio_buf_printf(folio_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	folio_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+char *folio_buf_detach(folio_buf *b)
+{
+	char *p = b->asize ? b->ptr : folio_strdup("");
+	folio_buf_init(b);
+	return p;
+}
+
+/* ----------------------------------------------------------------- files */
+
+int folio_read_file(char **out, size_t *len, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	folio_buf b = FOLIO_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+
+	*out = NULL;
+	if (!f)
+		return folio_error_set(errno == ENOENT ? FOLIO_ENOTFOUND : FOLIO_ERROR,
+			"cannot read '%s': %s", path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		folio_buf_put(&b, chunk, n);
+	if (ferror(f)) {
+		int e = errno;
+		fclose(f);
+		folio_buf_free(&b);
+		return folio_error_set(FOLIO_ERROR, "cannot read '%s': %s", path, strerror(e));
+	}
+	fclose(f);
+	if (len)
+		*len = b.size;
+	*out = folio_buf_detach(&b);
+	return 0;
+}
+
+/* --------------------------------------------------------------- strings */
+
+size_t folio_utf8_chars(const char *s, size_t bytes)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < bytes && s[i]; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+int folio_strncasecmp_ascii(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+		if (ca >= 'A' && ca <= 'Z')
+			ca += 32;
+		if (cb >= 'A' && cb <= 'Z')
+			cb += 32;
+		if (ca != cb)
+			return ca - cb;
+		if (!ca)
+			return 0;
+	}
+	return 0;
+}
+
+void folio_sha256_hex(char out[65], const void *data, size_t len)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	static const char hex[] = "0123456789abcdef";
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}

@@ -1,0 +1,58 @@
+/* engine/util.h: private helpers shared by engine modules: allocation, growable buffer, error setting. */
+#ifndef FOLIO_UTIL_H
+#define FOLIO_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include "folio/common.h"
+
+/* Allocation that never returns NULL: out of memory aborts (see common.h). */
+void *folio_malloc(size_t n);
+void *folio_calloc(size_t n, size_t size);
+void *folio_realloc(void *p, size_t n);
+char *folio_strdup(const char *s);
+char *folio_strndup(const char *s, size_t n);
+/* printf into a new string (caller frees). */
+char *folio_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set the thread's last error and return code, so `return folio_error_set(...)` reads well. */
+int folio_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Growable byte buffer. Rules: `ptr` is always NUL-terminated (after init it
+ * points to a static ""), `size` excludes the NUL, and a buffer is released
+ * with folio_buf_free(). Never write past `size`.
+ */
+typedef struct {
+	char *ptr;
+	size_t size, asize;
+} folio_buf;
+
+#define FOLIO_BUF_INIT { (char *)folio_buf__empty, 0, 0 }
+extern const char folio_buf__empty[];
+
+void folio_buf_init(folio_buf *b);
+void folio_buf_free(folio_buf *b);
+void folio_buf_clear(folio_buf *b);
+void folio_buf_grow(folio_buf *b, size_t extra);
+void folio_buf_put(folio_buf *b, const char *data, size_t len);
+void folio_buf_puts(folio_buf *b, const char *s);
+void folio_buf_putc(folio_buf *b, char c);
+void folio_buf_printf(folio_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void folio_buf_vprintf(folio_buf *b, const char *fmt, va_list ap);
+/* Hand the contents to the caller (malloc'd, NUL-terminated) and reset the buffer. */
+char *folio_buf_detach(folio_buf *b);
+
+/* Read a whole file; *out owned by caller. FOLIO_ENOTFOUND when missing. */
+int folio_read_file(char **out, size_t *len, const char *path);
+
+/* Characters (UTF-8 code points) in the first `bytes` bytes of s. */
+size_t folio_utf8_chars(const char *s, size_t bytes);
+
+/* Lowercase ASCII compare helpers. */
+int folio_strncasecmp_ascii(const char *a, const char *b, size_t n);
+
+/* Hex SHA-256 of data into out[65]. */
+void folio_sha256_hex(char out[65], const void *data, size_t len);
+
+#endif

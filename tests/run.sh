@@ -1,0 +1,35 @@
+#!/bin/sh
+# tests/run.sh BUILD: run every unit test binary and the CLI tests, then print one summary line.
+build=${1:-build}
+# known leaks in system libraries, for sanitizer builds (see the file)
+LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
+passed=0 failed=0 failedsuites=""
+log=$(mktemp)
+for t in "$build"/tests/unit/test_*; do
+	case "$t" in *.o|*.d) continue;; esac
+	[ -x "$t" ] || continue
+	"$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or sanitizer abort
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$rc" -ne 0 ] && failedsuites="$failedsuites $(basename "$t")"
+done
+if [ -f tests/cli/run.sh ]; then
+	FOLIO="$(pwd)/$build/folio" sh tests/cli/run.sh >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
+	f=$(sed -n 's/^cli: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$rc" -ne 0 ] && failedsuites="$failedsuites cli"
+fi
+rm -f "$log"
+[ -n "$failedsuites" ] && echo "failing suites:$failedsuites"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
