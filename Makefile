@@ -24,13 +24,14 @@ DEB_pkg-config = pkg-config
 WARN = -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow \
        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -pthread -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) \
              -Iinclude -Iengine -MMD -MP \
              -DFOLIO_STANDARDS_DIR='"$(CURDIR)/standards"'
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_LDFLAGS = -fsanitize=$(SANITIZE)
 endif
+LDFLAGS += -pthread
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
@@ -72,13 +73,13 @@ $(LIB): $(ENGINE_OBJ)
 	ar rcs $@ $^
 
 $(CLI): $(CLI_OBJ) $(LIB)
-	$(CC) $(SAN_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_SUPPORT) $(LIB)
-	$(CC) $(SAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 $(BENCH): $(BUILD)/bench/bench.o $(LIB)
-	$(CC) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # ------------------------------------------------------------------ set-up
 # Check each library with pkg-config and each tool with `command -v`; install

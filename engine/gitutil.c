@@ -2,9 +2,11 @@
 #include "gitutil.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,4 +65,24 @@ int folio_git_main(git_oid *out, int *found, git_repository *repo)
 		return folio_git_error(rc, "cannot read branch main");
 	*found = 1;
 	return 0;
+}
+
+int folio_git_main_loose(const char *repo_path, char hex[41])
+{
+	char buf[64];
+	char *path = folio_asprintf("%s/refs/heads/main", repo_path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	/* 40 hex digits and a newline, as git and libgit2 write it */
+	if (n != 41 || buf[40] != '\n')
+		return 0;
+	for (int i = 0; i < 40; i++)
+		if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
+			return 0;
+	memcpy(hex, buf, 40);
+	hex[40] = '\0';
+	return 1;
 }

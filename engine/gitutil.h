@@ -16,4 +16,12 @@ int folio_rmtree(const char *path);
 /* Resolve refs/heads/main; *found = 0 (and 0 returned) when the branch is unborn. */
 int folio_git_main(git_oid *out, int *found, git_repository *repo);
 
+/*
+ * The tip of main read straight from the loose ref file `refs/heads/main` of
+ * a bare repository at `repo_path`, without opening the repository: 1 and
+ * hex[41] filled when the file holds an object id, 0 when the caller must
+ * ask libgit2 (no loose ref, a packed or symbolic ref, anything unexpected).
+ */
+int folio_git_main_loose(const char *repo_path, char hex[41]);
+
 #endif

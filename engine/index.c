@@ -5,13 +5,15 @@
 #include "site_internal.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Blobs larger than this are reported, not parsed (same limit as entry add). */
 #define FOLIO_ENTRY_MAX (1024 * 1024)
-/* Portfolios indexed per transaction: bounds lock time without a commit per portfolio. */
-#define INDEX_BATCH 64
+/* A long index commits about once a second, so other writers wait at most that long. */
+#define INDEX_COMMIT_SECONDS 1.0
 
 typedef struct {
 	char *path;
@@ -98,12 +100,13 @@ static int analyze_blob(folio_doc **out, folio_site *site, git_repository *repo,
 
 typedef struct {
 	folio_site *site;
-	sqlite3_stmt *get, *put, *idx_get, *idx_put, *idx_del, *blobs_del, *blob_ins;
+	sqlite3_stmt *get, *has, *put, *idx_get, *idx_put, *idx_del, *blobs_del, *blob_ins;
 } cache;
 
 static void cache_close(cache *c)
 {
 	sqlite3_finalize(c->get);
+	sqlite3_finalize(c->has);
 	sqlite3_finalize(c->put);
 	sqlite3_finalize(c->idx_get);
 	sqlite3_finalize(c->idx_put);
@@ -119,6 +122,7 @@ static int cache_open(cache *c, folio_site *site)
 	memset(c, 0, sizeof(*c));
 	c->site = site;
 	if ((error = folio_db_prepare(site, &c->get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0 ||
+	    (error = folio_db_prepare(site, &c->has, "SELECT 1 FROM blob_cache WHERE oid = ?1")) < 0 ||
 	    (error = folio_db_prepare(site, &c->put, "INSERT OR REPLACE INTO blob_cache(oid, data) VALUES (?1, ?2)")) < 0 ||
 	    (error = folio_db_prepare(site, &c->idx_get, "SELECT commit_id FROM portfolio_index WHERE mentor = ?1")) < 0 ||
 	    (error = folio_db_prepare(site, &c->idx_put,
@@ -159,6 +163,8 @@ static int cache_get(cache *c, const char *hex, folio_doc **doc)
 	return found;
 }
 
+static int cache_put_data(cache *c, const char *hex, const char *data, size_t len);
+
 static int cache_put(cache *c, const char *hex, const folio_doc *doc)
 {
 	char *data = NULL;
@@ -166,15 +172,13 @@ static int cache_put(cache *c, const char *hex, const folio_doc *doc)
 	int error;
 	if ((error = folio_doc_serialize(&data, &len, doc, c->site->fw)) < 0)
 		return error;
-	sqlite3_bind_text(c->put, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c->put, 2, data, (int)len, SQLITE_STATIC);
-	error = step_done(c, c->put, "cannot write the evidence cache");
+	error = cache_put_data(c, hex, data, len);
 	free(data);
 	return error;
 }
 
-/* The doc for a blob: from the cache, or parsed from git and stored. *doc may be NULL to only ensure the cache. */
-static int doc_for_blob(cache *c, git_repository *repo, const git_oid *oid, folio_doc **doc, folio_index_stats *stats)
+/* The doc for a blob: from the cache, or parsed from git and stored. */
+static int doc_for_blob(cache *c, git_repository *repo, const git_oid *oid, folio_doc **doc)
 {
 	char hex[GIT_OID_HEXSZ + 1];
 	folio_doc *d = NULL;
@@ -183,29 +187,22 @@ static int doc_for_blob(cache *c, git_repository *repo, const git_oid *oid, foli
 	if (!cache_get(c, hex, &d)) {
 		if ((error = analyze_blob(&d, c->site, repo, oid)) < 0)
 			return error;
-		if (stats)
-			stats->parsed++;
 		if ((error = cache_put(c, hex, d)) < 0) {
 			folio_doc_free(d);
 			return error;
 		}
 	}
-	if (doc)
-		*doc = d;
-	else
-		folio_doc_free(d);
+	*doc = d;
 	return 0;
 }
 
 /* Probe without deserializing: is this blob cached? */
-static int cache_has(folio_site *site, sqlite3_stmt **st, const char *hex)
+static int cache_has(cache *c, const char *hex)
 {
 	int found;
-	if (!*st && folio_db_prepare(site, st, "SELECT 1 FROM blob_cache WHERE oid = ?1") < 0)
-		return 0;
-	sqlite3_bind_text(*st, 1, hex, -1, SQLITE_STATIC);
-	found = sqlite3_step(*st) == SQLITE_ROW;
-	sqlite3_reset(*st);
+	sqlite3_bind_text(c->has, 1, hex, -1, SQLITE_STATIC);
+	found = sqlite3_step(c->has) == SQLITE_ROW;
+	sqlite3_reset(c->has);
 	return found;
 }
 
@@ -241,20 +238,220 @@ static int check_framework(folio_site *site)
 	return folio_tx_commit(site);
 }
 
+/* ------------------------------------------------------------ parse worker */
+
+/*
+ * A full index reads blobs (libgit2), parses them (cmark and the tag walk)
+ * and writes the cache (sqlite). The calling thread reads git and writes
+ * sqlite; one worker thread analyses and serialises, so the two halves
+ * overlap when a second core is free. The queue is bounded so memory stays
+ * flat, and if the thread cannot start the same jobs run inline.
+ */
+#define PARSE_INFLIGHT 64
+
+typedef struct job {
+	char hex[GIT_OID_HEXSZ + 1];
+	char *text, *data;
+	size_t len, dlen;
+	int error;
+	struct job *next;
+} job;
+
+typedef struct {
+	const folio_framework *fw;
+	pthread_mutex_t mu;
+	pthread_cond_t todo_cv, done_cv;
+	job *todo, **todo_tail, *done;
+	size_t inflight; /* submitted and not yet written */
+	int stop, threaded;
+	pthread_t thread;
+} parser;
+
+static void job_run(const folio_framework *fw, job *j)
+{
+	folio_doc *d = NULL;
+	folio_doc_analyze(&d, fw, j->text, j->len);
+	j->error = folio_doc_serialize(&j->data, &j->dlen, d, fw);
+	folio_doc_free(d);
+	free(j->text);
+	j->text = NULL;
+}
+
+static void *parser_main(void *arg)
+{
+	parser *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->todo && !p->stop)
+			pthread_cond_wait(&p->todo_cv, &p->mu);
+		if (!p->todo)
+			break;
+		job *j = p->todo;
+		p->todo = j->next;
+		if (!p->todo)
+			p->todo_tail = &p->todo;
+		pthread_mutex_unlock(&p->mu);
+		job_run(p->fw, j);
+		pthread_mutex_lock(&p->mu);
+		j->next = p->done;
+		p->done = j;
+		pthread_cond_signal(&p->done_cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void parser_start(parser *p, const folio_framework *fw)
+{
+	memset(p, 0, sizeof(*p));
+	p->fw = fw;
+	p->todo_tail = &p->todo;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->todo_cv, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	p->threaded = pthread_create(&p->thread, NULL, parser_main, p) == 0;
+}
+
+static void jobs_free(job *j)
+{
+	while (j) {
+		job *next = j->next;
+		free(j->text);
+		free(j->data);
+		free(j);
+		j = next;
+	}
+}
+
+static void parser_stop(parser *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_signal(&p->todo_cv);
+	pthread_mutex_unlock(&p->mu);
+	if (p->threaded)
+		pthread_join(p->thread, NULL);
+	jobs_free(p->todo);
+	jobs_free(p->done);
+	pthread_cond_destroy(&p->todo_cv);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+static int cache_put_data(cache *c, const char *hex, const char *data, size_t len)
+{
+	sqlite3_bind_text(c->put, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->put, 2, data, (int)len, SQLITE_STATIC);
+	return step_done(c, c->put, "cannot write the evidence cache");
+}
+
+/*
+ * Write finished jobs to the cache. With `all`, wait until nothing is in
+ * flight (before a commit, so that no portfolio row ever points at a blob
+ * whose cache row is not written); otherwise wait only while the queue is full.
+ */
+static int parser_drain(parser *p, cache *c, int all)
+{
+	int error = 0;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		size_t limit = all ? 0 : PARSE_INFLIGHT - 1;
+		while (!p->done && p->inflight > limit)
+			pthread_cond_wait(&p->done_cv, &p->mu);
+		job *done = p->done;
+		p->done = NULL;
+		pthread_mutex_unlock(&p->mu);
+		if (!done)
+			return error;
+		for (job *j = done; j; j = j->next)
+			if (error == 0)
+				error = j->error < 0 ? j->error : cache_put_data(c, j->hex, j->data, j->dlen);
+		size_t n = 0;
+		for (job *j = done; j; j = j->next)
+			n++;
+		jobs_free(done);
+		pthread_mutex_lock(&p->mu);
+		p->inflight -= n;
+		if (p->inflight <= limit || error < 0)
+			break;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return error;
+}
+
+/* Queue one blob's text (ownership passes to the parser). */
+static int parser_submit(parser *p, cache *c, const char *hex, char *text, size_t len)
+{
+	job *j = folio_calloc(1, sizeof(*j));
+	memcpy(j->hex, hex, sizeof(j->hex));
+	j->text = text;
+	j->len = len;
+	if (!p->threaded)
+		job_run(p->fw, j);
+	pthread_mutex_lock(&p->mu);
+	p->inflight++;
+	if (p->threaded) {
+		*p->todo_tail = j;
+		p->todo_tail = &j->next;
+		pthread_cond_signal(&p->todo_cv);
+	} else {
+		j->next = p->done;
+		p->done = j;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return parser_drain(p, c, 0);
+}
+
+/* The blob's text for the parser; oversized blobs are analysed here into their one-problem doc. */
+static int read_blob_for_parser(parser *p, cache *c, git_repository *repo, const git_oid *oid, const char *hex)
+{
+	git_blob *blob = NULL;
+	int rc, error;
+	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
+		return folio_git_error(rc, "cannot read entry");
+	git_object_size_t size = git_blob_rawsize(blob);
+	if (size > FOLIO_ENTRY_MAX) {
+		folio_doc *d = NULL;
+		git_blob_free(blob);
+		if ((error = analyze_blob(&d, c->site, repo, oid)) == 0)
+			error = cache_put(c, hex, d);
+		folio_doc_free(d);
+		return error;
+	}
+	char *text = folio_strndup(git_blob_rawcontent(blob), (size_t)size);
+	git_blob_free(blob);
+	return parser_submit(p, c, hex, text, (size_t)size);
+}
+
 /* ------------------------------------------------------------ indexing */
 
+/* Is the portfolio indexed at this commit? */
+static int indexed_at(cache *c, const char *mentor, const char *hex)
+{
+	sqlite3_bind_text(c->idx_get, 1, mentor, -1, SQLITE_STATIC);
+	int same = sqlite3_step(c->idx_get) == SQLITE_ROW &&
+		strcmp((const char *)sqlite3_column_text(c->idx_get, 0), hex) == 0;
+	sqlite3_reset(c->idx_get);
+	sqlite3_clear_bindings(c->idx_get);
+	return same;
+}
+
 /* Index one portfolio inside the caller's transaction. */
-static int index_one(cache *c, const char *mentor, folio_index_stats *stats)
+static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats *stats)
 {
 	folio_site *site = c->site;
 	git_repository *repo = NULL;
-	sqlite3_stmt *has = NULL;
 	md_list blobs = { 0 };
 	git_oid tip;
 	char hex[GIT_OID_HEXSZ + 1], *path = folio_portfolio_repo_path(site, mentor);
 	int found = 0, error = 0, rc;
 
 	stats->portfolios++;
+	/* unchanged since the last index: one ref read and one lookup, no repository opened */
+	if (folio_git_main_loose(path, hex) && indexed_at(c, mentor, hex)) {
+		stats->unchanged++;
+		goto cleanup;
+	}
 	if ((rc = git_repository_open_bare(&repo, path)) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "portfolio repository '%s' is missing or unreadable", path);
 		goto cleanup;
@@ -269,14 +466,7 @@ static int index_one(cache *c, const char *mentor, folio_index_stats *stats)
 		goto cleanup;
 	}
 	git_oid_tostr(hex, sizeof(hex), &tip);
-
-	/* unchanged since the last index: one ref read and one lookup */
-	sqlite3_bind_text(c->idx_get, 1, mentor, -1, SQLITE_STATIC);
-	int same = sqlite3_step(c->idx_get) == SQLITE_ROW &&
-		strcmp((const char *)sqlite3_column_text(c->idx_get, 0), hex) == 0;
-	sqlite3_reset(c->idx_get);
-	sqlite3_clear_bindings(c->idx_get);
-	if (same) {
+	if (indexed_at(c, mentor, hex)) {
 		stats->unchanged++;
 		goto cleanup;
 	}
@@ -295,8 +485,11 @@ static int index_one(cache *c, const char *mentor, folio_index_stats *stats)
 		char bhex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(bhex, sizeof(bhex), &blobs.v[i].oid);
 		stats->blobs++;
-		if (!cache_has(site, &has, bhex) && (error = doc_for_blob(c, repo, &blobs.v[i].oid, NULL, stats)) < 0)
-			goto cleanup;
+		if (!cache_has(c, bhex)) {
+			stats->parsed++;
+			if ((error = read_blob_for_parser(p, c, repo, &blobs.v[i].oid, bhex)) < 0)
+				goto cleanup;
+		}
 		sqlite3_bind_text(c->blob_ins, 1, mentor, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c->blob_ins, 2, blobs.v[i].path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c->blob_ins, 3, bhex, -1, SQLITE_STATIC);
@@ -304,7 +497,6 @@ static int index_one(cache *c, const char *mentor, folio_index_stats *stats)
 			goto cleanup;
 	}
 cleanup:
-	sqlite3_finalize(has);
 	md_list_free(&blobs);
 	git_repository_free(repo);
 	free(path);
@@ -337,6 +529,34 @@ static int has_portfolio(folio_site *site, const char *mentor)
 	return error;
 }
 
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * For the length of an index run: a larger page cache, and synchronous=NORMAL
+ * (safe in WAL mode against a crash of folio; the cache can always be rebuilt
+ * from git). The previous settings come back afterwards.
+ */
+static void index_pragmas(folio_site *site, int on, long *saved_cache)
+{
+	if (on) {
+		sqlite3_stmt *st = NULL;
+		*saved_cache = -2000;
+		if (sqlite3_prepare_v2(site->db, "PRAGMA cache_size", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+			*saved_cache = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		sqlite3_exec(site->db, "PRAGMA cache_size = -16384; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	} else {
+		char *sql = folio_asprintf("PRAGMA cache_size = %ld; PRAGMA synchronous = FULL", *saved_cache);
+		sqlite3_exec(site->db, sql, NULL, NULL, NULL);
+		free(sql);
+	}
+}
+
 int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
 	folio_index_stats *stats, folio_progress_cb cb, void *payload)
 {
@@ -344,7 +564,10 @@ int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
 	char **all = NULL;
 	size_t nall = 0;
 	cache c = { 0 };
-	int error = 0, in_tx = 0;
+	parser p;
+	long saved_cache = 0;
+	double tx_start = 0;
+	int error = 0, in_tx = 0, started = 0;
 
 	if (!stats)
 		stats = &local;
@@ -365,15 +588,21 @@ int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
 	}
 	if ((error = cache_open(&c, site)) < 0)
 		goto cleanup;
+	index_pragmas(site, 1, &saved_cache);
+	parser_start(&p, site->fw);
+	started = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (!in_tx) {
 			if ((error = folio_tx_begin(site)) < 0)
 				goto cleanup;
 			in_tx = 1;
+			tx_start = now_seconds();
 		}
-		if ((error = index_one(&c, mentors[i], stats)) < 0)
+		if ((error = index_one(&c, &p, mentors[i], stats)) < 0)
 			goto cleanup;
-		if ((i + 1) % INDEX_BATCH == 0 || i + 1 == n) {
+		if (i + 1 == n || now_seconds() - tx_start >= INDEX_COMMIT_SECONDS) {
+			if ((error = parser_drain(&p, &c, 1)) < 0)
+				goto cleanup;
 			in_tx = 0;
 			if ((error = folio_tx_commit(site)) < 0)
 				goto cleanup;
@@ -382,6 +611,10 @@ int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
 			cb(i + 1, n, mentors[i], payload);
 	}
 cleanup:
+	if (started) {
+		parser_stop(&p);
+		index_pragmas(site, 0, &saved_cache);
+	}
 	cache_close(&c);
 	if (in_tx)
 		folio_tx_rollback(site);
@@ -447,7 +680,7 @@ static int coverage_from_git(folio_coverage *cov, folio_site *site, git_reposito
 		goto cleanup;
 	for (size_t i = 0; i < blobs.n && error == 0; i++) {
 		folio_doc *d = NULL;
-		if ((error = doc_for_blob(&c, repo, &blobs.v[i].oid, &d, NULL)) == 0)
+		if ((error = doc_for_blob(&c, repo, &blobs.v[i].oid, &d)) == 0)
 			folio_coverage_add(cov, blobs.v[i].path, d);
 	}
 	if (error < 0)

@@ -309,6 +309,18 @@ run admin --site "$S" evidence amara-okafor --json
 run amara --site "$S" index --rebuild
 expect_rc 1; expect_err "needs role admin"
 
+t "index follows main after git packs its refs"
+git -C "$S/portfolios/amara-okafor.git" pack-refs --all
+[ ! -e "$S/portfolios/amara-okafor.git/refs/heads/main" ] && pass || fail "ref not packed"
+run admin --site "$S" index amara-okafor
+expect_rc 0; expect_out "1 unchanged"
+printf 'After packing. #S3.2\n' | LOGNAME=amara "$FOLIO" --site "$S" entry add amara-okafor --title "After packing" - >/dev/null 2>&1
+git -C "$S/portfolios/amara-okafor.git" pack-refs --all
+run admin --site "$S" index amara-okafor
+expect_rc 0; expect_out "0 unchanged"; expect_out " 1 parsed"
+run admin --site "$S" evidence amara-okafor --json
+expect_out "\"commit\": \"$(git -C "$S/portfolios/amara-okafor.git" rev-parse main)\""
+
 t "audit log records who did what, including --as"
 run admin --site "$S" audit --json
 expect_out '"action": "entry.add"'; expect_out '"real_actor": "admin"'; expect_out '"action": "denied"'
