@@ -51,7 +51,9 @@ CLI  = $(BUILD)/folio
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
 
-.PHONY: all deps check test unit cli-test demo bench clean
+.PHONY: all deps check test demo bench clean
+# keep objects: they are intermediate files of the test binaries, not garbage
+.SECONDARY:
 all: $(LIB) $(CLI)
 
 # Rebuild everything when the compiler flags change (e.g. SANITIZE on/off).

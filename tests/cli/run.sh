@@ -259,6 +259,18 @@ printf '# A\n\nFine. #S1\n\n`#S9` in code is not a tag; [a link](http://x.org/#S
 (cd "$ROOT" && LOGNAME=nobody "$FOLIO" lint latin1.md) >"$ROOT/lint.out" 2>&1
 [ $? -eq 1 ] && grep -q 'not valid UTF-8' "$ROOT/lint.out" && pass || fail "lint invalid utf-8"
 
+t "bad files pushed with git are reported, not crashed on"
+git clone -q "$S/portfolios/ben-hughes.git" "$ROOT/ben2" 2>/dev/null
+head -c 4096 /dev/urandom >"$ROOT/ben2/2026-07-01-scan.md"
+printf '# Caf\351\n\nLatin-1 text. #S1\n' >"$ROOT/ben2/2026-07-02-latin1.md"
+printf '# Nul\n\nA \000 byte. #S1\n' >"$ROOT/ben2/2026-07-03-nul.md"
+(cd "$ROOT/ben2" && git add . && git commit -q -m "bad files" && git push -q origin HEAD:main) 2>/dev/null
+run ben --site "$S" lint ben-hughes
+expect_rc 1; expect_out "2026-07-01-scan.md:[0-9]*:[0-9]*: error: "
+expect_out "2026-07-02-latin1.md:1:6: error: not valid UTF-8"; expect_out "2026-07-03-nul.md:3:3: error: contains a NUL byte"
+run ben --site "$S" evidence ben-hughes --json
+expect_rc 0; expect_out '"path": "2026-07-01-scan.md"'
+
 t "an empty portfolio"
 run admin --site "$S" person add eve --name Eve --email eve@x.org --role mentor
 run admin --site "$S" --as eve portfolio create eve --qualification qms
