@@ -536,10 +536,10 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 	 * Someone may push or add an entry at the same moment. The commit object
 	 * is written first, then main moves by compare-and-swap under git's ref
 	 * lock: from the parent we read (or, for the first entry, only if main is
-	 * still unborn). If main moved (GIT_EMODIFIED/GIT_EEXISTS) or the lock is
-	 * held (GIT_ELOCKED), read main again and retry. (git_commit_create's own
-	 * update_ref checks the parent before taking the lock, so it can lose a
-	 * concurrent commit.)
+	 * still unborn). If main moved (GIT_EMODIFIED) or the lock is held
+	 * (GIT_ELOCKED), read main again and retry. (git_commit_create's own
+	 * update_ref, and git_reference_create without force, check before taking
+	 * the lock, so they can lose a concurrent commit.)
 	 */
 	for (int attempt = 0;; attempt++) {
 		git_treebuilder_free(tb);
@@ -573,8 +573,10 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		rc = git_commit_create(&commit_id, repo, NULL, author, committer, NULL, msg, tree, found ? 1 : 0, parents);
 		if (rc == 0) {
 			git_reference *ref = NULL;
-			rc = found ? git_reference_create_matching(&ref, repo, "refs/heads/main", &commit_id, 1, &parent_id, msg)
-				   : git_reference_create(&ref, repo, "refs/heads/main", &commit_id, 0, msg);
+			/* a zero id means "main must not exist yet", checked under the lock too */
+			if (!found)
+				memset(&parent_id, 0, sizeof(parent_id));
+			rc = git_reference_create_matching(&ref, repo, "refs/heads/main", &commit_id, 1, &parent_id, msg);
 			git_reference_free(ref);
 		}
 		free(msg);
