@@ -59,6 +59,65 @@ static const char *const migrations[] = {
 	"  mentor TEXT NOT NULL REFERENCES portfolio_index(mentor) ON DELETE CASCADE,"
 	"  path TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (mentor, path)) WITHOUT ROWID;"
 	"INSERT OR REPLACE INTO meta(key, value) VALUES ('cache_framework', '');",
+
+	/* 2 -> 3: the review workflow: panels, submissions, reviews, feedback, certificates */
+	"ALTER TABLE audit ADD COLUMN from_state TEXT;"
+	"ALTER TABLE audit ADD COLUMN to_state TEXT;"
+	"ALTER TABLE audit ADD COLUMN commit_id TEXT;"
+	"CREATE TABLE panel("
+	"  id TEXT PRIMARY KEY, year INTEGER NOT NULL,"
+	"  term TEXT NOT NULL CHECK (term IN ('autumn','spring','summer')),"
+	"  date TEXT NOT NULL, deadline TEXT NOT NULL CHECK (deadline < date),"
+	"  state TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (state IN ('open','assigned','in-session','concluded')),"
+	"  chair TEXT REFERENCES person(id), UNIQUE (year, term));"
+	"CREATE TABLE availability("
+	"  panel TEXT NOT NULL REFERENCES panel(id), person TEXT NOT NULL REFERENCES person(id),"
+	"  capacity INTEGER NOT NULL CHECK (capacity >= 0), PRIMARY KEY (panel, person));"
+	"CREATE TABLE exemption("
+	"  mentor TEXT PRIMARY KEY REFERENCES person(id), qualification TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, created TEXT NOT NULL, created_by TEXT);"
+	"CREATE TABLE submission("
+	"  id INTEGER PRIMARY KEY, mentor TEXT NOT NULL REFERENCES portfolio(mentor),"
+	"  qualification TEXT NOT NULL, panel TEXT NOT NULL REFERENCES panel(id),"
+	"  commit_id TEXT NOT NULL, previous INTEGER REFERENCES submission(id),"
+	"  state TEXT NOT NULL CHECK (state IN ('submitted','in-review','recommended',"
+	"    'further-evidence','certified','revoked','withdrawn')),"
+	"  outcome TEXT CHECK (outcome IN ('recommended','further-evidence')),"
+	"  approved_by TEXT REFERENCES person(id), approved TEXT, created TEXT NOT NULL);"
+	"CREATE INDEX submission_mentor ON submission(mentor);"
+	"CREATE INDEX submission_panel ON submission(panel);"
+	"CREATE TABLE submission_history("
+	"  submission INTEGER NOT NULL REFERENCES submission(id), seq INTEGER NOT NULL,"
+	"  from_state TEXT, to_state TEXT NOT NULL, actor TEXT, time TEXT NOT NULL, note TEXT,"
+	"  PRIMARY KEY (submission, seq));"
+	"CREATE TABLE assignment("
+	"  submission INTEGER NOT NULL REFERENCES submission(id),"
+	"  reviewer TEXT NOT NULL REFERENCES person(id), done TEXT,"
+	"  PRIMARY KEY (submission, reviewer));"
+	"CREATE TABLE judgement("
+	"  submission INTEGER NOT NULL, reviewer TEXT NOT NULL, standard TEXT NOT NULL,"
+	"  judgement TEXT NOT NULL CHECK (judgement IN ('met','more-evidence')),"
+	"  comment TEXT, time TEXT NOT NULL, PRIMARY KEY (submission, reviewer, standard),"
+	"  FOREIGN KEY (submission, reviewer) REFERENCES assignment(submission, reviewer));"
+	"CREATE TABLE moderation("
+	"  submission INTEGER NOT NULL REFERENCES submission(id), standard TEXT NOT NULL,"
+	"  judgement TEXT NOT NULL CHECK (judgement IN ('met','more-evidence')),"
+	"  chair TEXT NOT NULL REFERENCES person(id), comment TEXT, time TEXT NOT NULL,"
+	"  PRIMARY KEY (submission, standard));"
+	"CREATE TABLE feedback("
+	"  mentor TEXT NOT NULL REFERENCES person(id), number INTEGER NOT NULL,"
+	"  submission INTEGER NOT NULL REFERENCES submission(id), standard TEXT NOT NULL,"
+	"  text TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open'"
+	"    CHECK (status IN ('open','addressed','accepted')),"
+	"  note TEXT, addressed_commit TEXT, accepted_by INTEGER REFERENCES submission(id),"
+	"  PRIMARY KEY (mentor, number));"
+	"CREATE TABLE certificate("
+	"  number TEXT PRIMARY KEY, submission INTEGER NOT NULL UNIQUE REFERENCES submission(id),"
+	"  holder TEXT NOT NULL REFERENCES person(id), qualification TEXT NOT NULL,"
+	"  issued TEXT NOT NULL, panel TEXT NOT NULL, approved_by TEXT NOT NULL,"
+	"  commit_id TEXT NOT NULL, assertion TEXT NOT NULL,"
+	"  revoked TEXT, revoked_reason TEXT);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == FOLIO_SCHEMA_VERSION,
@@ -218,6 +277,12 @@ char *folio_now_iso(void)
 
 void folio_today(char out[11])
 {
+	/* demos and tests step through a year of panels; see docs/cli.md */
+	const char *fixed = getenv("FOLIO_TODAY");
+	if (fixed && folio_date_valid(fixed)) {
+		memcpy(out, fixed, 11);
+		return;
+	}
 	time_t t = time(NULL);
 	struct tm tm;
 	localtime_r(&t, &tm);
@@ -496,9 +561,12 @@ int folio_site_open(folio_site **out, const char *dir)
 		error = folio_db_error(site, "cannot open the site database");
 		goto cleanup;
 	}
+	/* wait for other writers from the first statement on */
+	sqlite3_busy_timeout(site->db, 30000);
 	if ((error = user_version(site->db, site->db_path, "application_id", &appid)) < 0) {
-		error = folio_error_set(FOLIO_EINVALID, "'%s' is corrupt or not a folio database: %s",
-			site->db_path, sqlite3_errmsg(site->db));
+		if (error == FOLIO_EINVALID)
+			error = folio_error_set(FOLIO_EINVALID, "'%s' is corrupt or not a folio database: %s",
+				site->db_path, sqlite3_errmsg(site->db));
 		goto cleanup;
 	}
 	if (appid != FOLIO_APPLICATION_ID) {
@@ -721,45 +789,54 @@ int folio_site_require_self_or(folio_site *site, const char *person, unsigned ro
 
 /* ------------------------------------------------------------ audit */
 
-static void audit_hash(char out[65], const char *prev, long long seq, const char *time_, const char *actor,
-	const char *real, const char *action, const char *object, const char *detail)
+static void audit_hash(char out[65], const char *prev, const folio_audit_row *r)
 {
 	folio_buf b = FOLIO_BUF_INIT;
-	folio_buf_printf(&b, "%s\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", prev ? prev : "", seq, time_,
-		actor ? actor : "", real ? real : "", action, object ? object : "", detail ? detail : "");
+	folio_buf_printf(&b, "%s\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", prev ? prev : "", r->seq, r->time,
+		r->actor ? r->actor : "", r->real ? r->real : "", r->action, r->object ? r->object : "",
+		r->detail ? r->detail : "");
+	/* rows written before schema 3 have no states or commit: their hashes stay valid */
+	if (r->from_state || r->to_state || r->commit)
+		folio_buf_printf(&b, "\x1f%s\x1f%s\x1f%s", r->from_state ? r->from_state : "",
+			r->to_state ? r->to_state : "", r->commit ? r->commit : "");
 	folio_sha256_hex(out, b.ptr, b.size);
 	folio_buf_free(&b);
 }
 
-int folio_audit_append(folio_site *site, const char *action, const char *object, const char *detail)
+int folio_audit_change(folio_site *site, const char *action, const char *object, const char *from,
+	const char *to, const char *commit, const char *detail)
 {
 	sqlite3_stmt *st = NULL;
 	char *prev = NULL, *now = folio_now_iso();
-	long long seq = 1;
+	folio_audit_row r = { 1, now, site->actor, site->real, (char *)action, (char *)object, (char *)detail,
+		(char *)from, (char *)to, (char *)commit, NULL };
 	char hash[65];
 	int error = 0;
 
 	if ((error = folio_db_prepare(site, &st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) < 0)
 		goto cleanup;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0) + 1;
+		r.seq = sqlite3_column_int64(st, 0) + 1;
 		prev = folio_db_col_dup(st, 1);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	audit_hash(hash, prev, seq, now, site->actor, site->real, action, object, detail);
+	audit_hash(hash, prev, &r);
 	if ((error = folio_db_prepare(site, &st,
-		"INSERT INTO audit(seq, time, actor, real_actor, action, object, detail, hash)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")) < 0)
+		"INSERT INTO audit(seq, time, actor, real_actor, action, object, detail, from_state, to_state, commit_id, hash)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")) < 0)
 		goto cleanup;
-	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 1, r.seq);
 	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 	folio_db_bind_text(st, 3, site->actor);
 	folio_db_bind_text(st, 4, site->real);
 	sqlite3_bind_text(st, 5, action, -1, SQLITE_STATIC);
 	folio_db_bind_text(st, 6, object);
 	folio_db_bind_text(st, 7, detail);
-	sqlite3_bind_text(st, 8, hash, -1, SQLITE_STATIC);
+	folio_db_bind_text(st, 8, from);
+	folio_db_bind_text(st, 9, to);
+	folio_db_bind_text(st, 10, commit);
+	sqlite3_bind_text(st, 11, hash, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		error = folio_db_error(site, "cannot write the audit log");
 cleanup:
@@ -767,6 +844,11 @@ cleanup:
 	free(prev);
 	free(now);
 	return error;
+}
+
+int folio_audit_append(folio_site *site, const char *action, const char *object, const char *detail)
+{
+	return folio_audit_change(site, action, object, NULL, NULL, NULL, detail);
 }
 
 int folio_audit_list(folio_audit_row **out, size_t *n, folio_site *site)
@@ -779,7 +861,8 @@ int folio_audit_list(folio_audit_row **out, size_t *n, folio_site *site)
 	*out = NULL;
 	*n = 0;
 	if ((error = folio_db_prepare(site, &st,
-		"SELECT seq, time, actor, real_actor, action, object, detail, hash FROM audit ORDER BY seq")) < 0)
+		"SELECT seq, time, actor, real_actor, action, object, detail, from_state, to_state, commit_id, hash"
+		" FROM audit ORDER BY seq")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (count == cap) {
@@ -794,7 +877,10 @@ int folio_audit_list(folio_audit_row **out, size_t *n, folio_site *site)
 		r->action = folio_db_col_dup(st, 4);
 		r->object = folio_db_col_dup(st, 5);
 		r->detail = folio_db_col_dup(st, 6);
-		r->hash = folio_db_col_dup(st, 7);
+		r->from_state = folio_db_col_dup(st, 7);
+		r->to_state = folio_db_col_dup(st, 8);
+		r->commit = folio_db_col_dup(st, 9);
+		r->hash = folio_db_col_dup(st, 10);
 	}
 	if (rc != SQLITE_DONE)
 		error = folio_db_error(site, "cannot read the audit log");
@@ -817,6 +903,9 @@ void folio_audit_rows_free(folio_audit_row *rows, size_t n)
 		free(rows[i].action);
 		free(rows[i].object);
 		free(rows[i].detail);
+		free(rows[i].from_state);
+		free(rows[i].to_state);
+		free(rows[i].commit);
 		free(rows[i].hash);
 	}
 	free(rows);
@@ -838,8 +927,7 @@ int folio_audit_verify(folio_site *site)
 				rows[i].seq, i + 1);
 			break;
 		}
-		audit_hash(hash, prev, rows[i].seq, rows[i].time, rows[i].actor, rows[i].real,
-			rows[i].action, rows[i].object, rows[i].detail);
+		audit_hash(hash, prev, &rows[i]);
 		if (strcmp(hash, rows[i].hash) != 0)
 			error = folio_error_set(FOLIO_EINVALID, "audit log broken at row %lld: its hash does not match its contents",
 				rows[i].seq);

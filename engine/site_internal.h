@@ -36,7 +36,7 @@ char *folio_db_col_dup(sqlite3_stmt *st, int i);
 
 /* Current time, ISO 8601 UTC ("2026-11-23T08:34:50Z"), malloc'd. */
 char *folio_now_iso(void);
-/* Today's date in local time as YYYY-MM-DD into out[11]. */
+/* Today's date in local time as YYYY-MM-DD into out[11]; FOLIO_TODAY=YYYY-MM-DD overrides it. */
 void folio_today(char out[11]);
 /* Validate a YYYY-MM-DD calendar date. */
 int folio_date_valid(const char *s);
@@ -49,6 +49,9 @@ int folio_id_valid(const char *id);
  * action: "person.add"; object: "person:ann"; detail may be NULL.
  */
 int folio_audit_append(folio_site *site, const char *action, const char *object, const char *detail);
+/* The same with a state change (from may be NULL) and the commit it concerns (may be NULL). */
+int folio_audit_change(folio_site *site, const char *action, const char *object, const char *from,
+	const char *to, const char *commit, const char *detail);
 
 /* The effective person holds any of `roles`. */
 int folio_site_has_role(const folio_site *site, unsigned roles);

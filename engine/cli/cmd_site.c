@@ -115,6 +115,9 @@ static int cmd_audit(cli_ctx *ctx)
 			json_object_set_new(o, "action", json_string(rows[i].action));
 			json_object_set_new(o, "object", cli_json_str(rows[i].object));
 			json_object_set_new(o, "detail", cli_json_str(rows[i].detail));
+			json_object_set_new(o, "from", cli_json_str(rows[i].from_state));
+			json_object_set_new(o, "to", cli_json_str(rows[i].to_state));
+			json_object_set_new(o, "commit", cli_json_str(rows[i].commit));
 			json_object_set_new(o, "hash", json_string(rows[i].hash));
 			json_array_append_new(arr, o);
 		}
@@ -131,8 +134,11 @@ static int cmd_audit(cli_ctx *ctx)
 			snprintf(who, sizeof(who), "%s as %s", rows[i].real, rows[i].actor);
 		else
 			snprintf(who, sizeof(who), "%s", rows[i].actor ? rows[i].actor : "-");
-		snprintf(what, sizeof(what), "%s%s%s", rows[i].object ? rows[i].object : "",
-			rows[i].object && rows[i].detail ? " " : "", rows[i].detail ? rows[i].detail : "");
+		snprintf(what, sizeof(what), "%s%s%s%s%s%s%s%s%.12s", rows[i].object ? rows[i].object : "",
+			rows[i].to_state ? " " : "", rows[i].from_state ? rows[i].from_state : "",
+			rows[i].to_state ? " -> " : "", rows[i].to_state ? rows[i].to_state : "",
+			rows[i].detail ? " " : "", rows[i].detail ? rows[i].detail : "",
+			rows[i].commit ? " @" : "", rows[i].commit ? rows[i].commit : "");
 		cli_table_row(&t, seq, rows[i].time, who, rows[i].action, what);
 	}
 	cli_table_print(&t);

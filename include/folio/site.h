@@ -9,7 +9,7 @@
 typedef struct folio_site folio_site;
 
 /* Schema version this build of folio writes (PRAGMA user_version). */
-#define FOLIO_SCHEMA_VERSION 2
+#define FOLIO_SCHEMA_VERSION 3
 
 typedef struct {
 	const char *admin_id;    /* id of the first admin; default: the login */
@@ -78,8 +78,10 @@ typedef struct {
 	char *real;    /* person behind --as, or NULL */
 	char *action;  /* "person.add", "entry.add", "denied" … */
 	char *object;  /* "person:ann", "portfolio:ann" … */
-	char *detail;  /* free text: from → to, commit id, reason */
-	char *hash;    /* SHA-256 chain */
+	char *detail;  /* free text: reason, note */
+	char *from_state, *to_state; /* a state change, e.g. "submitted" -> "in-review", or NULL */
+	char *commit;  /* the portfolio commit the change is about, or NULL */
+	char *hash;    /* SHA-256 of the previous row's hash and this row */
 } folio_audit_row;
 
 /* All audit rows in order. Caller frees with folio_audit_rows_free. */
