@@ -17,9 +17,11 @@ DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
-TOOL_CMDS = git pkg-config
+TOOL_CMDS = git pkg-config dimacs-solver
 DEB_git = git
 DEB_pkg-config = pkg-config
+# LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
+DEB_dimacs-solver = liblemon-utils
 
 WARN = -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow \
        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror
@@ -40,6 +42,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_MODULES) 2>/dev/null)
 
 ENGINE_SRC = $(wildcard engine/*.c)
 CLI_SRC    = $(wildcard engine/cli/*.c)
+MCF_SRC    = engine/tools/folio_mcf.c
 TEST_SRC   = $(wildcard tests/unit/test_*.c)
 TEST_SUPPORT = $(BUILD)/tests/unit/support.o
 ENGINE_OBJ = $(ENGINE_SRC:%.c=$(BUILD)/%.o)
@@ -48,13 +51,15 @@ TEST_OBJ   = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 LIB  = $(BUILD)/libfolio.a
 CLI  = $(BUILD)/folio
+MCF  = $(BUILD)/folio-mcf
+BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
 
 .PHONY: all deps check test demo bench clean
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
-all: $(LIB) $(CLI)
+all: $(LIB) $(CLI) $(MCF)
 
 # Rebuild everything when the compiler flags change (e.g. SANITIZE on/off).
 $(BUILD)/.flags: FORCE
@@ -80,6 +85,12 @@ $(CLI): $(CLI_OBJ) $(LIB)
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+$(MCF): $(BUILD)/engine/tools/folio_mcf.o $(LIB)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(BENCH_MCF): $(BUILD)/bench/bench_mcf.o $(LIB)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 $(BENCH): $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
@@ -102,7 +113,7 @@ deps:
 check: deps
 	$(MAKE) --no-print-directory test
 
-test: $(LIB) $(CLI) $(UNIT)
+test: $(LIB) $(CLI) $(MCF) $(UNIT)
 	@sh tests/run.sh $(BUILD)
 
 # ------------------------------------------------------------------ demo
@@ -112,10 +123,12 @@ demo: deps
 
 # ------------------------------------------------------------------ bench
 bench: deps
-	$(MAKE) --no-print-directory $(BENCH) $(CLI)
+	$(MAKE) --no-print-directory $(BENCH) $(CLI) $(BENCH_MCF) $(MCF)
 	$(BENCH) $(BENCH_ARGS)
+	$(BENCH_MCF) $(BENCH_MCF_ARGS)
 
 clean:
 	rm -rf $(BUILD)
 
+-include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d
 -include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_SUPPORT:.o=.d)

@@ -9,5 +9,10 @@
 #include "folio/people.h"
 #include "folio/portfolio.h"
 #include "folio/index.h"
+#include "folio/panel.h"
+#include "folio/submission.h"
+#include "folio/assign.h"
+#include "folio/review.h"
+#include "folio/certificate.h"
 
 #endif

@@ -102,5 +102,10 @@ extern const cli_command cli_site_commands[];
 extern const cli_command cli_people_commands[];
 extern const cli_command cli_portfolio_commands[];
 extern const cli_command cli_evidence_commands[];
+extern const cli_command cli_panel_commands[];
+extern const cli_command cli_submission_commands[];
+extern const cli_command cli_assign_commands[];
+extern const cli_command cli_review_commands[];
+extern const cli_command cli_cert_commands[];
 
 #endif
