@@ -1,7 +1,9 @@
 /* tests/unit/support.c: sandbox directories and file reading for unit tests. */
 #include "support.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include "folio/common.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,4 +44,48 @@ char *test_read(const char *path, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return buf;
+}
+
+void assert_has(const char *hay, const char *needle)
+{
+	if (!hay || !strstr(hay, needle))
+		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
+}
+
+void assert_msg(const char *needle)
+{
+	assert_has(folio_error_last(), needle);
+}
+
+char *fmt(const char *f, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+	va_start(ap, f);
+	n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	p = malloc((size_t)n + 1);
+	va_start(ap, f);
+	vsnprintf(p, (size_t)n + 1, f, ap);
+	va_end(ap);
+	return p;
+}
+
+void sh(const char *f, ...)
+{
+	va_list ap;
+	int n, rc;
+	char *cmd;
+	va_start(ap, f);
+	n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	cmd = malloc((size_t)n + 1);
+	va_start(ap, f);
+	vsnprintf(cmd, (size_t)n + 1, f, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fail_msg("command failed (%d): %s", rc, cmd);
+	free(cmd);
 }

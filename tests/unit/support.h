@@ -18,4 +18,13 @@ void test_rmdir(const char *path);
 /* Read a file into a malloc'd NUL-terminated string (fails the test if missing). */
 char *test_read(const char *path, size_t *len);
 
+/* Fail the test unless `needle` is in `hay` (NULL counts as absent). */
+void assert_has(const char *hay, const char *needle);
+/* Fail the test unless `needle` is in the last folio error message. */
+void assert_msg(const char *needle);
+/* printf into a new string (free it). */
+char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Run a shell command (e.g. the git command line); fail the test when it fails. */
+void sh(const char *f, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

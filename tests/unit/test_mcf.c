@@ -22,12 +22,6 @@
 
 #define assert_ok(rc) assert_rc(rc, 0)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
-}
-
 static folio_mcf *parse(const char *text)
 {
 	folio_mcf *g = NULL;

@@ -18,13 +18,6 @@
 } while (0)
 #define assert_ok(rc) assert_rc(rc, 0)
 
-static void assert_msg(const char *needle)
-{
-	const char *msg = folio_error_last();
-	if (!strstr(msg, needle))
-		fail_msg("expected \"%s\" in the error \"%s\"", needle, msg);
-}
-
 /* ------------------------------------------------------------ fixture */
 
 typedef struct {

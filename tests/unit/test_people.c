@@ -19,17 +19,6 @@
 
 #define assert_ok(rc) assert_rc(rc, 0)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
-}
-
-static void assert_msg(const char *needle)
-{
-	assert_has(folio_error_last(), needle);
-}
-
 typedef struct {
 	char *box;
 	folio_site *site;

@@ -24,37 +24,10 @@
 
 #define assert_ok(rc) assert_rc(rc, 0)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
-}
-
 static void assert_lacks(const char *hay, const char *needle)
 {
 	if (hay && strstr(hay, needle))
 		fail_msg("did not expect \"%s\" in \"%s\"", needle, hay);
-}
-
-static void assert_msg(const char *needle)
-{
-	assert_has(folio_error_last(), needle);
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
-{
-	va_list ap;
-	int n;
-	char *p;
-	va_start(ap, f);
-	n = vsnprintf(NULL, 0, f, ap);
-	va_end(ap);
-	p = malloc((size_t)n + 1);
-	va_start(ap, f);
-	vsnprintf(p, (size_t)n + 1, f, ap);
-	va_end(ap);
-	return p;
 }
 
 typedef struct {

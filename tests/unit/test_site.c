@@ -47,17 +47,6 @@ static int is_file(const char *p)
 
 #define assert_ok(rc) assert_rc(rc, 0)
 
-static void assert_has(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("expected \"%s\" in \"%s\"", needle, hay ? hay : "(null)");
-}
-
-static void assert_msg(const char *needle)
-{
-	assert_has(folio_error_last(), needle);
-}
-
 static void write_bytes(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
