@@ -244,6 +244,50 @@ void folio_panels_free(folio_panel *p, size_t n)
 
 /* ------------------------------------------------------------ planning */
 
+/*
+ * Submissions that could not be placed when no later panel was planned stay
+ * "submitted" on a panel that has already been assigned. When a year is
+ * planned they roll to its first panel still open for submissions, inside
+ * the caller's transaction, each with an audit row.
+ */
+static int roll_stranded(folio_site *site, char id[3][32], char deadline[3][11], const char *today)
+{
+	sqlite3_stmt *st = NULL;
+	const char *to = NULL;
+	int error = 0, rc;
+
+	for (int t = 0; t < 3 && !to; t++)
+		if (strcmp(deadline[t], today) >= 0)
+			to = id[t];
+	if (!to)
+		return 0;
+	if ((error = folio_db_prepare(site, &st,
+		"SELECT s.id, s.mentor, s.panel, s.commit_id FROM submission s JOIN panel p ON p.id = s.panel"
+		" WHERE s.state = 'submitted' AND p.state <> 'open' ORDER BY s.id")) < 0)
+		return error;
+	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_stmt *up = NULL;
+		long long sid = sqlite3_column_int64(st, 0);
+		char *obj = folio_asprintf("submission:%lld (%s)", sid, sqlite3_column_text(st, 1));
+		char *detail = folio_asprintf("rolled from panel '%s' to '%s', planned after it could not be placed",
+			sqlite3_column_text(st, 2), to);
+		if ((error = folio_db_prepare(site, &up, "UPDATE submission SET panel = ?2 WHERE id = ?1")) == 0) {
+			sqlite3_bind_int64(up, 1, sid);
+			sqlite3_bind_text(up, 2, to, -1, SQLITE_STATIC);
+			if (sqlite3_step(up) != SQLITE_DONE)
+				error = folio_db_error(site, "cannot roll a submission to the next panel");
+		}
+		sqlite3_finalize(up);
+		if (error == 0)
+			error = folio_audit_change(site, "submission.roll", obj, NULL, NULL,
+				(const char *)sqlite3_column_text(st, 3), detail);
+		free(obj);
+		free(detail);
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
 int folio_panel_plan(folio_site *site, int year)
 {
 	sqlite3_stmt *st = NULL;
@@ -315,6 +359,7 @@ int folio_panel_plan(folio_site *site, int year)
 		if (error < 0)
 			goto cleanup;
 	}
+	error = roll_stranded(site, id, deadline, today);
 cleanup:
 	sqlite3_finalize(st);
 	folio_buf_free(&planned);

@@ -31,7 +31,8 @@ typedef struct {
  * November, March and June; deadline three weeks earlier). Refuses a year
  * already planned (FOLIO_EEXISTS) and a year whose panels would all be in
  * the past (FOLIO_EINVALID); part-way through a year, only the panels still
- * to meet are created.
+ * to meet are created. Submissions that could not be placed when no later
+ * panel existed roll to the new year's first panel open for submissions.
  */
 int folio_panel_plan(folio_site *site, int year);
 /* Admin: move a panel's date and optionally its deadline (NULL keeps it; a
