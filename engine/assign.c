@@ -260,13 +260,19 @@ static int load_pairs(input *in)
 	sqlite3_stmt *st = NULL;
 	int error = 0, rc;
 
+	folio_wf_people *pp = NULL;
+
 	in->conflict = folio_calloc(in->nsubs * in->nrevs + 1, 1);
 	in->continuity = folio_calloc(in->nsubs * in->nrevs + 1, 1);
+	if ((error = folio_wf_people_load(&pp, in->site)) < 0)
+		return error;
 	for (size_t i = 0; i < in->nsubs; i++) {
 		for (size_t j = 0; j < in->nrevs; j++) {
 			char *why = NULL;
-			if ((error = folio_wf_conflict(in->site, in->revs[j].id, in->subs[i].mentor, &why)) < 0)
+			if ((error = folio_wf_people_conflict(pp, in->revs[j].id, in->subs[i].mentor, &why)) < 0) {
+				folio_wf_people_free(pp);
 				return error;
+			}
 			free(why);
 			in->conflict[i * in->nrevs + j] = error == 1;
 			if (error == 0)
@@ -274,6 +280,7 @@ static int load_pairs(input *in)
 			error = 0;
 		}
 	}
+	folio_wf_people_free(pp);
 	if ((error = folio_db_prepare(in->site, &st, "SELECT reviewer FROM assignment WHERE submission = ?1")) < 0)
 		return error;
 	for (size_t i = 0; i < in->nsubs && error == 0; i++) {
@@ -645,6 +652,7 @@ static int check_result(const input *in, const folio_assign_result *r)
 {
 	long long *load = folio_calloc(in->nrevs + 1, sizeof(long long));
 	unsigned char *seen = folio_calloc(in->nsubs + 1, 1);
+	folio_wf_people *pp = NULL;
 	int error = 0;
 
 #define BROKEN(...) do { \
@@ -682,7 +690,10 @@ static int check_result(const input *in, const folio_assign_result *r)
 			for (size_t q = 0; q < k; q++)
 				if (strcmp(a->reviewers[q], a->reviewers[k]) == 0)
 					BROKEN("submission %lld has reviewer '%s' twice", a->submission, a->reviewers[k]);
-			if ((c = folio_wf_conflict(in->site, a->reviewers[k], a->mentor, &why)) < 0) {
+			/* conflicts asked afresh: people and declarations read again from the database */
+			if (!pp && (error = folio_wf_people_load(&pp, in->site)) < 0)
+				goto cleanup;
+			if ((c = folio_wf_people_conflict(pp, a->reviewers[k], a->mentor, &why)) < 0) {
 				error = c;
 				goto cleanup;
 			}
@@ -702,6 +713,7 @@ static int check_result(const input *in, const folio_assign_result *r)
 				in->revs[j].capacity);
 #undef BROKEN
 cleanup:
+	folio_wf_people_free(pp);
 	free(load);
 	free(seen);
 	return error;

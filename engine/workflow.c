@@ -112,36 +112,137 @@ int folio_wf_deadline_passed(const char *deadline)
 
 /* ------------------------------------------------------------ conflicts */
 
-int folio_wf_conflict(folio_site *site, const char *reviewer, const char *mentor, char **reason)
-{
-	folio_person r = { 0 }, m = { 0 };
-	folio_buf why = FOLIO_BUF_INIT;
-	sqlite3_stmt *st = NULL;
-	int error;
+typedef struct {
+	char *id, *school, *lead;
+} wf_person;
 
-	*reason = NULL;
-	if ((error = folio_person_get(&r, site, reviewer)) < 0 || (error = folio_person_get(&m, site, mentor)) < 0)
+typedef struct {
+	char *a, *b, *reason; /* a < b */
+} wf_conflict;
+
+struct folio_wf_people {
+	wf_person *people; /* sorted by id */
+	size_t npeople;
+	wf_conflict *conflicts; /* sorted by (a, b) */
+	size_t nconflicts;
+};
+
+static int cmp_person(const void *x, const void *y)
+{
+	return strcmp(((const wf_person *)x)->id, ((const wf_person *)y)->id);
+}
+
+static int cmp_conflict(const void *x, const void *y)
+{
+	const wf_conflict *p = x, *q = y;
+	int c = strcmp(p->a, q->a);
+	return c ? c : strcmp(p->b, q->b);
+}
+
+void folio_wf_people_free(folio_wf_people *pp)
+{
+	if (!pp)
+		return;
+	for (size_t i = 0; i < pp->npeople; i++) {
+		free(pp->people[i].id);
+		free(pp->people[i].school);
+		free(pp->people[i].lead);
+	}
+	for (size_t i = 0; i < pp->nconflicts; i++) {
+		free(pp->conflicts[i].a);
+		free(pp->conflicts[i].b);
+		free(pp->conflicts[i].reason);
+	}
+	free(pp->people);
+	free(pp->conflicts);
+	free(pp);
+}
+
+int folio_wf_people_load(folio_wf_people **out, folio_site *site)
+{
+	folio_wf_people *pp = folio_calloc(1, sizeof(*pp));
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+
+	*out = NULL;
+	if ((error = folio_db_prepare(site, &st, "SELECT id, school, lead FROM person ORDER BY id")) < 0)
 		goto cleanup;
-	if (strcmp(reviewer, mentor) == 0)
-		folio_buf_puts(&why, "it is their own portfolio");
-	if (r.school && m.school && strcmp(r.school, m.school) == 0)
-		folio_buf_printf(&why, "%sboth are at school '%s'", why.size ? "; " : "", r.school);
-	if (m.lead && strcmp(m.lead, reviewer) == 0)
-		folio_buf_printf(&why, "%s'%s' is the mentor's own lead mentor", why.size ? "; " : "", reviewer);
-	if ((error = folio_db_prepare(site, &st, "SELECT reason FROM conflict WHERE a = ?1 AND b = ?2")) < 0)
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pp->people = folio_realloc(pp->people, (pp->npeople + 1) * sizeof(*pp->people));
+		wf_person *p = &pp->people[pp->npeople++];
+		p->id = folio_db_col_dup(st, 0);
+		p->school = folio_db_col_dup(st, 1);
+		p->lead = folio_db_col_dup(st, 2);
+	}
+	if (rc != SQLITE_DONE && (error = folio_db_error(site, "cannot read people")) < 0)
 		goto cleanup;
-	sqlite3_bind_text(st, 1, strcmp(reviewer, mentor) < 0 ? reviewer : mentor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, strcmp(reviewer, mentor) < 0 ? mentor : reviewer, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		folio_buf_printf(&why, "%sdeclared conflict: %s", why.size ? "; " : "", sqlite3_column_text(st, 0));
-	if (why.size)
-		*reason = folio_buf_detach(&why);
-	error = *reason ? 1 : 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((error = folio_db_prepare(site, &st, "SELECT a, b, reason FROM conflict ORDER BY a, b")) < 0)
+		goto cleanup;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pp->conflicts = folio_realloc(pp->conflicts, (pp->nconflicts + 1) * sizeof(*pp->conflicts));
+		wf_conflict *c = &pp->conflicts[pp->nconflicts++];
+		c->a = folio_db_col_dup(st, 0);
+		c->b = folio_db_col_dup(st, 1);
+		c->reason = folio_db_col_dup(st, 2);
+	}
+	if (rc != SQLITE_DONE && (error = folio_db_error(site, "cannot read conflicts")) < 0)
+		goto cleanup;
+	/* sqlite's ORDER BY collation is byte order for these ASCII ids, but sort to be sure of bsearch */
+	qsort(pp->people, pp->npeople, sizeof(*pp->people), cmp_person);
+	qsort(pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict);
+	*out = pp;
+	pp = NULL;
 cleanup:
 	sqlite3_finalize(st);
+	folio_wf_people_free(pp);
+	return error;
+}
+
+static const wf_person *find_person(const folio_wf_people *pp, const char *id)
+{
+	wf_person key = { (char *)id, NULL, NULL };
+	return bsearch(&key, pp->people, pp->npeople, sizeof(*pp->people), cmp_person);
+}
+
+int folio_wf_people_conflict(const folio_wf_people *pp, const char *reviewer, const char *mentor, char **reason)
+{
+	folio_buf why = FOLIO_BUF_INIT;
+	const wf_person *r = find_person(pp, reviewer), *m = find_person(pp, mentor);
+
+	*reason = NULL;
+	if (!r || !m)
+		return folio_error_set(FOLIO_ENOTFOUND, "no person '%s'", r ? mentor : reviewer);
+	if (strcmp(reviewer, mentor) == 0)
+		folio_buf_puts(&why, "it is their own portfolio");
+	if (r->school && m->school && strcmp(r->school, m->school) == 0)
+		folio_buf_printf(&why, "%sboth are at school '%s'", why.size ? "; " : "", r->school);
+	if (m->lead && strcmp(m->lead, reviewer) == 0)
+		folio_buf_printf(&why, "%s'%s' is the mentor's own lead mentor", why.size ? "; " : "", reviewer);
+	int order = strcmp(reviewer, mentor) < 0;
+	wf_conflict key = { (char *)(order ? reviewer : mentor), (char *)(order ? mentor : reviewer), NULL };
+	const wf_conflict *c = bsearch(&key, pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict);
+	if (c)
+		folio_buf_printf(&why, "%sdeclared conflict: %s", why.size ? "; " : "", c->reason);
+	if (why.size)
+		*reason = folio_buf_detach(&why);
 	folio_buf_free(&why);
-	folio_person_clear(&r);
-	folio_person_clear(&m);
+	return *reason ? 1 : 0;
+}
+
+int folio_wf_conflict(folio_site *site, const char *reviewer, const char *mentor, char **reason)
+{
+	folio_wf_people *pp = NULL;
+	int error;
+	*reason = NULL;
+	if ((error = folio_wf_people_load(&pp, site)) < 0)
+		return error;
+	error = folio_wf_people_conflict(pp, reviewer, mentor, reason);
+	if (error == FOLIO_ENOTFOUND)
+		error = folio_error_set(FOLIO_ENOTFOUND, "no person '%s' in site '%s'",
+			find_person(pp, reviewer) ? mentor : reviewer, site->path);
+	folio_wf_people_free(pp);
 	return error;
 }
 

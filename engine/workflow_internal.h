@@ -25,6 +25,15 @@ int folio_wf_created(folio_site *site, long long id, const char *to, const char 
 int folio_wf_conflict(folio_site *site, const char *reviewer, const char *mentor, char **reason);
 
 /*
+ * The same rules over people and conflicts loaded once, for callers that
+ * ask about many pairs (assignment): no query per pair.
+ */
+typedef struct folio_wf_people folio_wf_people;
+int folio_wf_people_load(folio_wf_people **out, folio_site *site);
+int folio_wf_people_conflict(const folio_wf_people *pp, const char *reviewer, const char *mentor, char **reason);
+void folio_wf_people_free(folio_wf_people *pp);
+
+/*
  * Write an RFC 5322 message for a person into SITE/outbox/ (folio opens no
  * network connection; any mail system can send the files). Written under a
  * temporary name and renamed, so a half-written message never appears.
