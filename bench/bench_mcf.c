@@ -1,4 +1,4 @@
-/* bench/bench_mcf.c: folio-bench-mcf times folio-mcf against LEMON's dimacs-solver on panel-assignment networks (see bench/README-mcf.md). */
+/* bench/bench_mcf.c: folio-bench-mcf times folio-mcf against LEMON's dimacs-solver on panel-assignment networks. */
 #include "folio/mcf.h"
 
 #include <errno.h>
@@ -61,6 +61,7 @@ static const char usage[] =
 
 /* ------------------------------------------------------------ helpers */
 
+/* Print "folio-bench-mcf: message" on stderr; returns -1. */
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int fail(const char *fmt, ...)
@@ -71,7 +72,7 @@ static int fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 1;
+	return -1;
 }
 
 static double now(void)
@@ -271,21 +272,41 @@ static int run(run_result *r, char *const argv[], const char *log)
 /* folio-mcf sits next to this program (both are built into the same directory). */
 static char *find_folio_mcf(const char *argv0)
 {
-	char self[PATH_MAX], *slash, *path;
-	ssize_t n;
+	char *self = NULL, *slash, *path;
+	struct stat st;
 
 	if (strchr(argv0, '/')) {
-		snprintf(self, sizeof(self), "%s", argv0);
+		self = strdup(argv0);
 	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			return NULL;
-		self[n] = '\0';
+		/* run from PATH: ask the kernel where this program is */
+		size_t size = 256;
+		for (;;) {
+			ssize_t n;
+			self = realloc(self, size);
+			if (!self)
+				break;
+			n = readlink("/proc/self/exe", self, size);
+			if (n < 0) {
+				free(self);
+				self = NULL;
+				break;
+			}
+			if ((size_t)n < size) {
+				self[n] = '\0';
+				break;
+			}
+			size *= 2;
+		}
+	}
+	if (!self) {
+		fail("cannot find the directory of %s", argv0);
+		return NULL;
 	}
 	slash = strrchr(self, '/');
 	*slash = '\0';
-	path = join_path(self, "folio-mcf");
-	if (access(path, X_OK) != 0) {
+	path = join_path(*self ? self : "/", "folio-mcf");
+	free(self);
+	if (stat(path, &st) != 0 || access(path, X_OK) != 0) {
 		fail("%s is missing: build it first (make bench builds it)", path);
 		free(path);
 		return NULL;
@@ -319,7 +340,7 @@ int main(int argc, char **argv)
 	unsigned long long seed = DEFAULT_SEED;
 	long reps = DEFAULT_REPS;
 	int keep = 0, code = 0;
-	char dir[PATH_MAX], *tool = NULL;
+	char *dir = NULL, *tool = NULL;
 
 	for (int a = 1; a < argc; a++) {
 		char *end;
@@ -352,6 +373,14 @@ int main(int argc, char **argv)
 		free(sizes);
 		return 2;
 	}
+	for (i = 0; i < nsizes; i++) {
+		if (REVIEWS_PER_SUBMISSION * sizes[i].P * (100 + SLACK_PCT) / 100 > (size_t)LOAD_MAX * sizes[i].U) {
+			fail("bad --sizes: %zux%zu cannot be feasible: %zu reviewers take at most %d reviews each",
+				sizes[i].P, sizes[i].U, sizes[i].U, LOAD_MAX);
+			free(sizes);
+			return 2;
+		}
+	}
 	if (!(tool = find_folio_mcf(argv[0]))) {
 		free(sizes);
 		return 1;
@@ -362,9 +391,10 @@ int main(int argc, char **argv)
 		free(tool);
 		return 1;
 	}
-	snprintf(dir, sizeof(dir), "%s/folio-bench-mcf-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	dir = join_path(tmp && *tmp ? tmp : "/tmp", "folio-bench-mcf-XXXXXX");
 	if (!mkdtemp(dir)) {
 		fail("cannot make a directory in %s: %s", tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		free(dir);
 		free(sizes);
 		free(tool);
 		return 1;
@@ -427,13 +457,16 @@ next:
 		free(log_f);
 		free(log_l);
 	}
-	if (keep)
-		printf("\nnetworks kept in %s\n", dir);
+	if (keep || code != 0)
+		printf("\nnetworks and logs kept in %s\n", dir);
 	else
 		remove_tree(dir, sizes, nsizes);
+	free(dir);
 	free(sizes);
 	free(tool);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return fail("cannot write to standard output");
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fail("cannot write to standard output");
+		return 1;
+	}
 	return code;
 }

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +179,6 @@ typedef struct {
 	int root;
 	int *source, *target;
 	long long *cap, *cost, *flow;
-	int32_t *cost32;     /* the priced costs as 32-bit, when they all fit: less memory to stream */
 	signed char *state;
 	long long *pi;
 	int *parent, *pred, *thread, *rev_thread, *depth;
@@ -200,7 +198,6 @@ static void ns_free(ns *s)
 	free(s->cap);
 	free(s->cost);
 	free(s->flow);
-	free(s->cost32);
 	free(s->state);
 	free(s->pi);
 	free(s->parent);
@@ -223,37 +220,28 @@ static void ns_free(ns *s)
  * in blocks of about sqrt(arcs); take the most negative reduced cost of the
  * first block that has one. Returns 0 when no arc has a negative one (optimal).
  */
-#define PRICE_LOOP(COST) \
-	for (e = from; e < to; e++) { \
-		long long c = state[e] * ((long long)COST[e] + pi[src[e]] - pi[dst[e]]); \
-		if (c < min) { \
-			min = c; \
-			best = e; \
-		} \
-		if (--cnt == 0) { \
-			if (min < 0) \
-				goto found; \
-			cnt = block; \
-		} \
-	}
-
 static int find_entering(ns *s)
 {
 	const int *src = s->source, *dst = s->target;
 	const signed char *state = s->state;
-	const long long *pi = s->pi;
-	int block = s->block, cnt = block, best = -1, e = 0, from, to, pass;
+	const long long *pi = s->pi, *cost = s->cost;
+	int block = s->block, cnt = block, best = -1, e = 0, pass;
 	long long min = 0;
 
 	for (pass = 0; pass < 2; pass++) {
-		from = pass == 0 ? s->next_arc : 0;
-		to = pass == 0 ? s->search_m : s->next_arc;
-		if (s->cost32) {
-			const int32_t *cost = s->cost32;
-			PRICE_LOOP(cost)
-		} else {
-			const long long *cost = s->cost;
-			PRICE_LOOP(cost)
+		int to = pass == 0 ? s->search_m : s->next_arc;
+		for (e = pass == 0 ? s->next_arc : 0; e < to; e++) {
+			/* the state's sign makes "worth entering" negative for arcs at either bound; 0 in the tree */
+			long long c = state[e] * (cost[e] + pi[src[e]] - pi[dst[e]]);
+			if (c < min) {
+				min = c;
+				best = e;
+			}
+			if (--cnt == 0) {
+				if (min < 0)
+					goto found;
+				cnt = block;
+			}
 		}
 	}
 	if (min >= 0)
@@ -264,8 +252,6 @@ found:
 	s->next_arc = e;
 	return 1;
 }
-
-#undef PRICE_LOOP
 
 /* The join: the deepest common ancestor of the two ends of the entering arc (the apex of its cycle). */
 static void find_join(ns *s)
@@ -469,6 +455,22 @@ static long long abs_ll(long long v)
 }
 
 /*
+ * The solver stores arc i in slot 0, skip, 2*skip, ..., then 1, 1+skip, ...
+ * Arcs added node by node sit next to each other; spread out like this each
+ * pricing block sees arcs of many nodes, which makes for better pivots.
+ */
+static int spread_skip(int n, int m)
+{
+	return n > 0 && m / n > 3 ? m / n : 3;
+}
+
+static void next_slot(int *slot, int *wrap, int skip, int m)
+{
+	if ((*slot += skip) >= m)
+		*slot = ++*wrap;
+}
+
+/*
  * Copy the network into the solver with lower bounds taken out (flow' =
  * flow - lower), arcs stored in a spread order, and the artificial start.
  * FOLIO_EINVALID when the numbers could overflow during the run.
@@ -503,14 +505,10 @@ static int ns_init(ns *s, const folio_mcf *g)
 	supply = folio_malloc(((size_t)n + 1) * sizeof(long long));
 	memcpy(supply, g->supply, (size_t)n * sizeof(long long));
 
-	/*
-	 * Arc order: user arc a goes to slot a*skip (mod a few wraps). Arcs added
-	 * node by node sit next to each other; spreading them lets each pricing
-	 * block see arcs of many nodes, which makes for better pivots.
-	 */
+	/* arc i of the network goes to the solver's slot next_slot() gives, see there */
 	{
-		int skip = n > 0 && m / n > 3 ? m / n : 3, slot = 0, wrap = 0;
-		for (i = 0; i < m; i++) {
+		int skip = spread_skip(n, m), slot = 0, wrap = 0;
+		for (i = 0; i < m; i++, next_slot(&slot, &wrap, skip, m)) {
 			long long low = g->lower[i], c = g->cost[i];
 			s->source[slot] = g->from[i];
 			s->target[slot] = g->to[i];
@@ -534,8 +532,6 @@ static int ns_init(ns *s, const folio_mcf *g)
 				maxc = abs_ll(c);
 			s->flow[slot] = 0;
 			s->state[slot] = ST_LOWER;
-			if ((slot += skip) >= m)
-				slot = ++wrap;
 		}
 	}
 
@@ -552,8 +548,9 @@ static int ns_init(ns *s, const folio_mcf *g)
 			goto cleanup;
 		}
 	}
-	if (__builtin_mul_overflow(maxc + 1, (long long)n + 1, &art) || art > LLONG_MAX / 5) {
-		error = folio_error_set(FOLIO_EINVALID, "costs too large: the largest |cost| %lld times %d nodes does not fit in 64 bits", maxc, n);
+	if (maxc >= LLONG_MAX / 5 || __builtin_mul_overflow(maxc + 1, (long long)n + 1, &art) || art > LLONG_MAX / 5) {
+		error = folio_error_set(FOLIO_EINVALID,
+			"costs too large: with |cost| up to %lld and %d nodes the potentials could overflow 64 bits", maxc, n);
 		goto cleanup;
 	}
 
@@ -589,13 +586,7 @@ static int ns_init(ns *s, const folio_mcf *g)
 		s->search_m = sum == 0 ? m : m + n;
 		for (u = 0; u < n; u++, e++) {
 			long long b = supply[u];
-			int up;
-			if (sum == 0)
-				up = b >= 0;
-			else if (sum > 0)
-				up = 1; /* tree arc: free u -> root, or artificial root -> u for b < 0 */
-			else
-				up = 0;
+			int up = sum == 0 ? b >= 0 : sum > 0; /* direction of arc e: u -> root or root -> u */
 			s->cap[e] = INF;
 			s->flow[e] = 0;
 			if (sum == 0) {
@@ -639,12 +630,6 @@ static int ns_init(ns *s, const folio_mcf *g)
 		s->all_m = sum == 0 ? m + n : f;
 	}
 
-	/* 32-bit copy of the priced costs when they fit */
-	if (maxc <= INT32_MAX && s->search_m > 0) {
-		s->cost32 = folio_malloc((size_t)s->search_m * sizeof(int32_t));
-		for (i = 0; i < s->search_m; i++)
-			s->cost32[i] = (int32_t)s->cost[i];
-	}
 	{
 		int b = 1;
 		while ((long long)b * b < s->search_m)
@@ -696,13 +681,11 @@ int folio_mcf_solve(folio_mcf_status *status, long long *cost, folio_mcf *g)
 		goto cleanup;
 	st = ns_run(&s);
 	if (st == FOLIO_MCF_OPTIMAL) {
-		int skip = s.n > 0 && s.m / s.n > 3 ? s.m / s.n : 3, slot = 0, wrap = 0;
-		for (int i = 0; i < s.m; i++) {
+		int skip = spread_skip(s.n, s.m), slot = 0, wrap = 0;
+		for (int i = 0; i < s.m; i++, next_slot(&slot, &wrap, skip, s.m)) {
 			long long f = s.flow[slot] + g->lower[i];
 			g->flow[i] = f;
 			total += (__int128)f * g->cost[i];
-			if ((slot += skip) >= s.m)
-				slot = ++wrap;
 		}
 		if (total > LLONG_MAX || total < LLONG_MIN) {
 			memset(g->flow, 0, g->narcs * sizeof(long long));
@@ -725,6 +708,7 @@ typedef struct {
 	const char *name;
 	size_t line;
 	const char *p, *end; /* the rest of the current line */
+	folio_buf shown;     /* a token quoted for a message */
 } dimacs_in;
 
 static int dimacs_error(const dimacs_in *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -768,8 +752,27 @@ static size_t next_token(dimacs_in *in, const char **tok)
 	return (size_t)(in->p - q);
 }
 
-/* Up to 40 bytes of a token, for quoting it in a message. */
-#define TOKEN_SHOWN(len) ((int)((len) > 40 ? 40 : (len)))
+/*
+ * A token for quoting in a message: at most 40 bytes of it, bytes other than
+ * printable ASCII as \xNN, so that a message stays one harmless line. Valid
+ * until the next call.
+ */
+static const char *shown(dimacs_in *in, const char *tok, size_t len)
+{
+	size_t i;
+
+	folio_buf_clear(&in->shown);
+	for (i = 0; i < len && i < 40; i++) {
+		unsigned char c = (unsigned char)tok[i];
+		if (c >= 0x20 && c < 0x7f)
+			folio_buf_putc(&in->shown, (char)c);
+		else
+			folio_buf_printf(&in->shown, "\\x%02x", c);
+	}
+	if (len > 40)
+		folio_buf_puts(&in->shown, "...");
+	return in->shown.ptr;
+}
 
 /* End of the token starting at p (for quoting it in a message). */
 static size_t token_len(const dimacs_in *in, const char *p)
@@ -801,7 +804,7 @@ static int read_number(long long *out, dimacs_in *in, const char *what, const ch
 		v = v * 10 + (unsigned)(*p++ - '0'); /* may wrap past 19 digits: checked below */
 	if (p == digits || (p < in->end && !is_blank(*p))) {
 		size_t len = token_len(in, tok);
-		return dimacs_error(in, "bad %s '%.*s': not a number", what, TOKEN_SHOWN(len), tok);
+		return dimacs_error(in, "bad %s '%s': not a number", what, shown(in, tok, len));
 	}
 	if (p - digits > 18) {
 		/* 18 digits always fit; longer numbers are parsed again with checks */
@@ -810,7 +813,7 @@ static int read_number(long long *out, dimacs_in *in, const char *what, const ch
 			unsigned d = (unsigned)(*digits - '0');
 			if (v > (limit - d) / 10) {
 				size_t len = token_len(in, tok);
-				return dimacs_error(in, "%s '%.*s' does not fit in 64 bits", what, TOKEN_SHOWN(len), tok);
+				return dimacs_error(in, "%s '%s' does not fit in 64 bits", what, shown(in, tok, len));
 			}
 			v = v * 10 + d;
 		}
@@ -826,7 +829,7 @@ static int expect_end(dimacs_in *in, const char *kind)
 	size_t len = next_token(in, &tok);
 
 	if (len)
-		return dimacs_error(in, "unexpected '%.*s' at the end of the %s line", TOKEN_SHOWN(len), tok, kind);
+		return dimacs_error(in, "unexpected '%s' at the end of the %s line", shown(in, tok, len), kind);
 	return 0;
 }
 
@@ -845,7 +848,7 @@ static int read_node_id(size_t *out, dimacs_in *in, const char *what, const char
 
 int folio_mcf_read_dimacs(folio_mcf **out, const char *name, const char *text, size_t len)
 {
-	dimacs_in in = { name, 0, NULL, NULL };
+	dimacs_in in = { name, 0, NULL, NULL, FOLIO_BUF_INIT };
 	const char *p = text, *end = text + len;
 	folio_mcf *g = NULL;
 	size_t *node_line = NULL, p_line = 0, declared = 0;
@@ -926,7 +929,7 @@ int folio_mcf_read_dimacs(folio_mcf **out, const char *name, const char *text, s
 				goto cleanup;
 			}
 			if (typelen != 3 || memcmp(type, "min", 3) != 0) {
-				error = dimacs_error(&in, "problem type '%.*s' is not supported (expected 'min')", TOKEN_SHOWN(typelen), type);
+				error = dimacs_error(&in, "problem type '%s' is not supported (expected 'min')", shown(&in, type, typelen));
 				goto cleanup;
 			}
 			if ((error = read_number(&nodes, &in, "node count", "problem")) < 0 ||
@@ -949,7 +952,7 @@ int folio_mcf_read_dimacs(folio_mcf **out, const char *name, const char *text, s
 			/* an arc line takes at least 12 bytes: do not trust a huge count in a small file */
 			reserve_arcs(g, declared < len / 12 + 1 ? declared : len / 12 + 1);
 		} else {
-			error = dimacs_error(&in, "unknown line type '%.*s' (expected c, p, n or a)", TOKEN_SHOWN(tlen), tok);
+			error = dimacs_error(&in, "unknown line type '%s' (expected c, p, n or a)", shown(&in, tok, tlen));
 			goto cleanup;
 		}
 	}
@@ -966,6 +969,7 @@ int folio_mcf_read_dimacs(folio_mcf **out, const char *name, const char *text, s
 	*out = g;
 	g = NULL;
 cleanup:
+	folio_buf_free(&in.shown);
 	free(node_line);
 	folio_mcf_free(g);
 	return error;

@@ -14,5 +14,6 @@
 #include "folio/assign.h"
 #include "folio/review.h"
 #include "folio/certificate.h"
+#include "folio/mcf.h"
 
 #endif

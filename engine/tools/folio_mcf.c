@@ -1,4 +1,4 @@
-/* engine/tools/folio_mcf.c: `folio-mcf FILE`, solve a DIMACS min-cost flow problem and print its optimal cost, like LEMON's dimacs-solver. */
+/* engine/tools/folio_mcf.c: `folio-mcf FILE` solves a DIMACS min-cost flow problem and prints its optimal cost. */
 #include "folio/mcf.h"
 
 #include <stdio.h>
@@ -53,8 +53,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (folio_mcf_load_dimacs(&g, path) < 0 || folio_mcf_solve(&status, &cost, g) < 0) {
-		fprintf(stderr, "folio-mcf: %s\n", folio_error_last());
+	if (folio_mcf_load_dimacs(&g, path) < 0) {
+		fprintf(stderr, "folio-mcf: %s\n", folio_error_last()); /* names the file and line */
+		goto cleanup;
+	}
+	if (folio_mcf_solve(&status, &cost, g) < 0) {
+		fprintf(stderr, "folio-mcf: %s: %s\n", strcmp(path, "-") == 0 ? "<stdin>" : path, folio_error_last());
 		goto cleanup;
 	}
 	switch (status) {

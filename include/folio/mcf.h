@@ -18,7 +18,8 @@
  *     supply nodes must ship everything; demands are upper limits);
  *   - supplies sum > 0:   out(u) - in(u) <= supply(u) for every node (the
  *     demands must be met; supplies are upper limits).
- * Every arc carries lower <= flow <= capacity.
+ * Every arc carries lower <= flow <= capacity. A network without nodes has
+ * the optimal (empty) flow of cost 0, where dimacs-solver says "not found".
  *
  * The solver is deterministic: the same network, built by the same calls in
  * the same order, always gives the same flow on every arc.
@@ -38,7 +39,7 @@ typedef struct folio_mcf folio_mcf;
 typedef enum {
 	FOLIO_MCF_OPTIMAL = 0,    /* an optimal flow was found */
 	FOLIO_MCF_INFEASIBLE = 1, /* no flow meets the supplies and the bounds */
-	FOLIO_MCF_UNBOUNDED = 2   /* a negative-cost cycle of FOLIO_MCF_INFINITE arcs: cost has no minimum */
+	FOLIO_MCF_UNBOUNDED = 2   /* a cycle of FOLIO_MCF_INFINITE arcs has negative cost (said even when no flow is feasible) */
 } folio_mcf_status;
 
 /* One arc as given to folio_mcf_add_arc. */

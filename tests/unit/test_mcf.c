@@ -1,4 +1,4 @@
-/* tests/unit/test_mcf.c: the min-cost flow solver: hand-made cases, DIMACS reading and writing, the folio-mcf tool, and LEMON's dimacs-solver as an oracle. */
+/* tests/unit/test_mcf.c: the min-cost flow solver: known cases, DIMACS files, folio-mcf, and dimacs-solver as an oracle. */
 #include "support.h"
 
 #include "folio/mcf.h"
@@ -439,6 +439,10 @@ static const bad_file bad_files[] = {
 	{ "c only a comment\n", "t.min:1: no problem line ('p min NODES ARCS')" },
 	{ "", "t.min:1: no problem line ('p min NODES ARCS')" },
 	{ "p min 2 1\r\na 1 2 0 1 1 x\r\n", "t.min:2: unexpected 'x' at the end of the arc line" },
+	/* what is quoted from the file stays one printable line */
+	{ "p min 2 0\n\x1b[31m 1\n", "t.min:2: unknown line type '\\x1b[31m' (expected c, p, n or a)" },
+	{ "p min 2 0\nn 1 1234567890123456789012345678901234567890123456789\n",
+	  "t.min:2: supply '1234567890123456789012345678901234567890...' does not fit in 64 bits" },
 };
 
 static void test_read_errors(void **state)
@@ -630,6 +634,7 @@ static void test_tool(void **state)
 	write_file(fx.box, "none.min", cases[6].dimacs);
 	write_file(fx.box, "unbounded.min", cases[16].dimacs);
 	write_file(fx.box, "bad.min", "c\np min 2 1\na 1 2 5 4 1\n");
+	write_file(fx.box, "huge.min", "p min 2 1\na 1 2 0 1 -9223372036854775807\n");
 
 	expect_run(&fx, "good.min", 0, "Min flow cost: 14\n", "");
 	expect_run(&fx, "- <good.min", 0, "Min flow cost: 14\n", "");
@@ -637,6 +642,7 @@ static void test_tool(void **state)
 	expect_run(&fx, "unbounded.min", 1, "Unbounded: a negative-cost cycle has infinite capacity\n", "");
 	expect_run(&fx, "bad.min", 1, "", "folio-mcf: bad.min:3: capacity 4 is below the lower bound 5\n");
 	expect_run(&fx, "- <bad.min", 1, "", "folio-mcf: <stdin>:3: capacity 4 is below the lower bound 5\n");
+	expect_run(&fx, "huge.min", 1, "", "folio-mcf: huge.min: costs too large: ");
 	expect_run(&fx, "missing.min", 1, "", "folio-mcf: cannot read 'missing.min': No such file or directory\n");
 	expect_run(&fx, "", 2, "", "folio-mcf: no FILE given\nusage: folio-mcf");
 	expect_run(&fx, "good.min none.min", 2, "", "folio-mcf: one FILE only");
