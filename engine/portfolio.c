@@ -725,7 +725,8 @@ int folio_entry_list(folio_entry **out, size_t *n, folio_site *site, const char 
 			if (!v[i].date)
 				v[i].date = folio_strdup("");
 	}
-	qsort(v, count, sizeof(*v), cmp_entry);
+	if (count > 1)
+		qsort(v, count, sizeof(*v), cmp_entry);
 cleanup:
 	git_revwalk_free(walk);
 	git_repository_free(repo);

@@ -190,8 +190,11 @@ int folio_wf_people_load(folio_wf_people **out, folio_site *site)
 	if (rc != SQLITE_DONE && (error = folio_db_error(site, "cannot read conflicts")) < 0)
 		goto cleanup;
 	/* sqlite's ORDER BY collation is byte order for these ASCII ids, but sort to be sure of bsearch */
-	qsort(pp->people, pp->npeople, sizeof(*pp->people), cmp_person);
-	qsort(pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict);
+	/* (qsort and bsearch may not be given a NULL array, even empty) */
+	if (pp->npeople)
+		qsort(pp->people, pp->npeople, sizeof(*pp->people), cmp_person);
+	if (pp->nconflicts)
+		qsort(pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict);
 	*out = pp;
 	pp = NULL;
 cleanup:
@@ -203,7 +206,7 @@ cleanup:
 static const wf_person *find_person(const folio_wf_people *pp, const char *id)
 {
 	wf_person key = { (char *)id, NULL, NULL };
-	return bsearch(&key, pp->people, pp->npeople, sizeof(*pp->people), cmp_person);
+	return pp->npeople ? bsearch(&key, pp->people, pp->npeople, sizeof(*pp->people), cmp_person) : NULL;
 }
 
 int folio_wf_people_conflict(const folio_wf_people *pp, const char *reviewer, const char *mentor, char **reason)
@@ -222,7 +225,8 @@ int folio_wf_people_conflict(const folio_wf_people *pp, const char *reviewer, co
 		folio_buf_printf(&why, "%s'%s' is the mentor's own lead mentor", why.size ? "; " : "", reviewer);
 	int order = strcmp(reviewer, mentor) < 0;
 	wf_conflict key = { (char *)(order ? reviewer : mentor), (char *)(order ? mentor : reviewer), NULL };
-	const wf_conflict *c = bsearch(&key, pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict);
+	const wf_conflict *c = pp->nconflicts
+		? bsearch(&key, pp->conflicts, pp->nconflicts, sizeof(*pp->conflicts), cmp_conflict) : NULL;
 	if (c)
 		folio_buf_printf(&why, "%sdeclared conflict: %s", why.size ? "; " : "", c->reason);
 	if (why.size)
