@@ -89,3 +89,19 @@ void sh(const char *f, ...)
 		fail_msg("command failed (%d): %s", rc, cmd);
 	free(cmd);
 }
+
+int test_site_create(folio_site **out, const char *dir, const char *login)
+{
+	folio_init_options o = { 0 };
+	o.admin_id = "adm";
+	o.admin_name = "Ada Admin";
+	o.admin_email = "ada@example.org";
+	o.standards_dir = TEST_STANDARDS_DIR;
+	*out = NULL;
+	if (folio_site_init(dir, login, &o) != 0 || folio_site_open(out, dir) != 0 ||
+	    folio_site_act(*out, login, NULL) != 0) {
+		fprintf(stderr, "site set-up failed: %s\n", folio_error_last());
+		return -1;
+	}
+	return 0;
+}

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "folio/site.h"
+
 /* Absolute path of the repository's standards/ directory. */
 #define TEST_STANDARDS_DIR FOLIO_STANDARDS_DIR
 
@@ -17,6 +19,21 @@ char *test_tmpdir(const char *tag);
 void test_rmdir(const char *path);
 /* Read a file into a malloc'd NUL-terminated string (fails the test if missing). */
 char *test_read(const char *path, size_t *len);
+
+/* Fail the test unless `rc` is `code`, naming the call and the last folio error. */
+#define assert_rc(rc, code) do { \
+	int rc_ = (rc); \
+	if (rc_ != (code)) \
+		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
+} while (0)
+#define assert_ok(rc) assert_rc(rc, 0)
+
+/*
+ * Create a site in `dir` whose first admin is "adm" (Ada Admin,
+ * ada@example.org) bound to `login`, with the repository's standards; open
+ * it into *out and act as that admin. Returns 0, or -1 after printing why.
+ */
+int test_site_create(folio_site **out, const char *dir, const char *login);
 
 /* Fail the test unless `needle` is in `hay` (NULL counts as absent). */
 void assert_has(const char *hay, const char *needle);

@@ -24,14 +24,6 @@ int folio_assign__check(folio_site *site, const char *panel, unsigned reviewers,
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-
-#define assert_ok(rc) assert_rc(rc, 0)
-
 typedef struct {
 	char *box;
 	char *dir;

@@ -14,14 +14,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-
-#define assert_ok(rc) assert_rc(rc, 0)
-
 static folio_mcf *parse(const char *text)
 {
 	folio_mcf *g = NULL;

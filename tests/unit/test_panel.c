@@ -11,13 +11,6 @@
 
 #define ADMIN_LOGIN "adm-login"
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-#define assert_ok(rc) assert_rc(rc, 0)
-
 /* ------------------------------------------------------------ fixture */
 
 typedef struct {
@@ -42,20 +35,12 @@ static void add_person(folio_site *site, const char *id, const char *login, unsi
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	folio_init_options o = { 0 };
 	char dir[4096];
 	setenv("FOLIO_TODAY", "2026-09-01", 1);
 	f->box = test_tmpdir("panel");
 	snprintf(dir, sizeof(dir), "%s/site", f->box);
-	o.admin_id = "adm";
-	o.admin_name = "Ada Admin";
-	o.admin_email = "ada@example.org";
-	o.standards_dir = TEST_STANDARDS_DIR;
-	if (folio_site_init(dir, ADMIN_LOGIN, &o) != 0 || folio_site_open(&f->site, dir) != 0 ||
-	    folio_site_act(f->site, ADMIN_LOGIN, NULL) != 0) {
-		fprintf(stderr, "site set-up failed: %s\n", folio_error_last());
+	if (test_site_create(&f->site, dir, ADMIN_LOGIN) != 0)
 		return -1;
-	}
 	add_person(f->site, "rev", "rev-login", FOLIO_ROLE_REVIEWER);
 	add_person(f->site, "rita", "rita-login", FOLIO_ROLE_REVIEWER);
 	add_person(f->site, "lea", "lea-login", FOLIO_ROLE_LEAD);

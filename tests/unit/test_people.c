@@ -11,14 +11,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-
-#define assert_ok(rc) assert_rc(rc, 0)
-
 typedef struct {
 	char *box;
 	folio_site *site;
@@ -27,19 +19,11 @@ typedef struct {
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	folio_init_options o = { 0 };
 	char dir[4200];
 	f->box = test_tmpdir("people");
 	snprintf(dir, sizeof(dir), "%s/site", f->box);
-	o.admin_id = "adm";
-	o.admin_name = "Ada Admin";
-	o.admin_email = "ada@example.org";
-	o.standards_dir = TEST_STANDARDS_DIR;
-	if (folio_site_init(dir, ADMIN_LOGIN, &o) != 0 || folio_site_open(&f->site, dir) != 0 ||
-	    folio_site_act(f->site, ADMIN_LOGIN, NULL) != 0) {
-		fprintf(stderr, "site set-up failed: %s\n", folio_error_last());
+	if (test_site_create(&f->site, dir, ADMIN_LOGIN) != 0)
 		return -1;
-	}
 	*state = f;
 	return 0;
 }

@@ -16,14 +16,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-
-#define assert_ok(rc) assert_rc(rc, 0)
-
 static void assert_lacks(const char *hay, const char *needle)
 {
 	if (hay && strstr(hay, needle))
@@ -132,18 +124,10 @@ static void add_person(folio_site *site, const char *id, const char *name, const
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	folio_init_options o = { 0 };
 	f->box = test_tmpdir("review");
 	f->dir = fmt("%s/site", f->box);
-	o.admin_id = "adm";
-	o.admin_name = "Ada Admin";
-	o.admin_email = "ada@example.org";
-	o.standards_dir = TEST_STANDARDS_DIR;
-	if (folio_site_init(f->dir, ADMIN_LOGIN, &o) != 0 || folio_site_open(&f->site, f->dir) != 0 ||
-	    folio_site_act(f->site, ADMIN_LOGIN, NULL) != 0) {
-		fprintf(stderr, "site set-up failed: %s\n", folio_error_last());
+	if (test_site_create(&f->site, f->dir, ADMIN_LOGIN) != 0)
 		return -1;
-	}
 	folio_school s1 = { (char *)"brook", (char *)"Brookfield Primary", FOLIO_PHASE_PRIMARY };
 	folio_school s2 = { (char *)"river", (char *)"Riverside Academy", FOLIO_PHASE_SECONDARY };
 	if (folio_school_add(f->site, &s1) != 0 || folio_school_add(f->site, &s2) != 0)

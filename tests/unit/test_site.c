@@ -39,14 +39,6 @@ static int is_file(const char *p)
 }
 
 /* Fail unless `rc` is `code`; show the engine's message. */
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-
-#define assert_ok(rc) assert_rc(rc, 0)
-
 static void write_bytes(const char *path, const char *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");

@@ -13,13 +13,6 @@
 
 #define ADMIN_LOGIN "adm-login"
 
-#define assert_rc(rc, code) do { \
-	int rc_ = (rc); \
-	if (rc_ != (code)) \
-		fail_msg("%s returned %d, expected %d (last error: %s)", #rc, rc_, (int)(code), folio_error_last()); \
-} while (0)
-#define assert_ok(rc) assert_rc(rc, 0)
-
 /* ------------------------------------------------------------ fixture */
 
 typedef struct {
@@ -108,20 +101,12 @@ static void portfolio(fx *f, const char *mentor, const char *q)
 static int setup(void **state)
 {
 	fx *f = calloc(1, sizeof(*f));
-	folio_init_options o = { 0 };
 	char dir[4096];
 	today("2026-09-01");
 	f->box = test_tmpdir("submission");
 	snprintf(dir, sizeof(dir), "%s/site", f->box);
-	o.admin_id = "adm";
-	o.admin_name = "Ada Admin";
-	o.admin_email = "ada@example.org";
-	o.standards_dir = TEST_STANDARDS_DIR;
-	if (folio_site_init(dir, ADMIN_LOGIN, &o) != 0 || folio_site_open(&f->site, dir) != 0 ||
-	    folio_site_act(f->site, ADMIN_LOGIN, NULL) != 0) {
-		fprintf(stderr, "site set-up failed: %s\n", folio_error_last());
+	if (test_site_create(&f->site, dir, ADMIN_LOGIN) != 0)
 		return -1;
-	}
 	{
 		folio_school s = { (char *)"brook", (char *)"Brookfield Primary", FOLIO_PHASE_PRIMARY };
 		if (folio_school_add(f->site, &s) != 0)
