@@ -524,11 +524,10 @@ static int all_mentors(folio_site *site, char ***out, size_t *n)
 static int has_portfolio(folio_site *site, const char *mentor)
 {
 	folio_portfolio p;
-	int error = folio_portfolio_get(&p, site, mentor);
+	int error = folio_portfolio__row(&p, site, mentor);
 	folio_portfolio_clear(&p);
 	return error;
 }
-
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -693,6 +692,30 @@ cleanup:
 	return error;
 }
 
+/* The commit the portfolio is indexed at; FOLIO_EINVALID when it has no commits. */
+static int indexed_commit(folio_site *site, const char *mentor, char commit[41])
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+	if ((error = folio_db_prepare(site, &st, "SELECT commit_id FROM portfolio_index WHERE mentor = ?1")) < 0)
+		return error;
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		size_t n = c ? strlen(c) : 0;
+		memcpy(commit, c ? c : "", n < 40 ? n : 40);
+		commit[n < 40 ? n : 40] = '\0';
+	} else if (rc == SQLITE_DONE) {
+		error = folio_error_set(FOLIO_EINVALID,
+			"the portfolio of '%s' has no entries yet: add one with 'folio entry add %s'", mentor, mentor);
+	} else {
+		error = folio_db_error(site, "cannot read the evidence index");
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
 int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mentor, const char *rev)
 {
 	folio_portfolio pf;
@@ -709,20 +732,18 @@ int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mento
 	free(action);
 	if (error < 0)
 		return error;
-	if ((error = folio_portfolio_get(&pf, site, mentor)) < 0)
+	if ((error = folio_portfolio__row(&pf, site, mentor)) < 0)
 		return error;
 	const folio_qualification *q = folio_framework_find_qualification(site->fw, pf.qualification);
 
 	if (!rev) {
 		const char *one[1] = { mentor };
-		if (!pf.commit[0]) {
-			error = folio_error_set(FOLIO_EINVALID,
-				"the portfolio of '%s' has no entries yet: add one with 'folio entry add %s'", mentor, mentor);
+		char commit[41];
+		/* the index reads main once; an empty portfolio is left without an index row */
+		if ((error = folio_index_update(site, one, 1, NULL, NULL, NULL)) < 0 ||
+		    (error = indexed_commit(site, mentor, commit)) < 0)
 			goto cleanup;
-		}
-		if ((error = folio_index_update(site, one, 1, NULL, NULL, NULL)) < 0)
-			goto cleanup;
-		cov = folio_coverage_new(site->fw, q, pf.commit);
+		cov = folio_coverage_new(site->fw, q, commit);
 		if ((error = coverage_from_index(cov, site, mentor)) < 0)
 			goto cleanup;
 	} else {

@@ -278,12 +278,11 @@ cleanup:
 	return error;
 }
 
-int folio_portfolio_get(folio_portfolio *out, folio_site *site, const char *mentor)
+int folio_portfolio__row(folio_portfolio *out, folio_site *site, const char *mentor)
 {
 	sqlite3_stmt *st = NULL;
 	int error, rc;
 	memset(out, 0, sizeof(*out));
-	folio_git_init();
 	if ((error = folio_db_prepare(site, &st, "SELECT mentor, qualification, created FROM portfolio WHERE mentor = ?1")) < 0)
 		return error;
 	folio_db_bind_text(st, 1, mentor);
@@ -300,7 +299,14 @@ int folio_portfolio_get(folio_portfolio *out, folio_site *site, const char *ment
 		error = folio_db_error(site, "cannot read portfolios");
 	}
 	sqlite3_finalize(st);
-	if (error == 0 && (error = portfolio_fill_git(site, out)) < 0)
+	return error;
+}
+
+int folio_portfolio_get(folio_portfolio *out, folio_site *site, const char *mentor)
+{
+	int error;
+	folio_git_init();
+	if ((error = folio_portfolio__row(out, site, mentor)) == 0 && (error = portfolio_fill_git(site, out)) < 0)
 		folio_portfolio_clear(out);
 	return error;
 }

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include "folio/site.h"
+#include "folio/portfolio.h"
 
 struct folio_site {
 	char *path;
@@ -67,5 +68,12 @@ int folio_site_deny(folio_site *site, const char *action, const char *why);
 
 /* Person exists? 0 yes; FOLIO_ENOTFOUND with "no person 'x' in site '/y'". */
 int folio_person_exists(folio_site *site, const char *id);
+
+/*
+ * The portfolio's database row only (mentor, qualification, created; no
+ * commit or entry count, so no git access), with folio_portfolio_get's
+ * errors for an unknown mentor or a mentor without a portfolio.
+ */
+int folio_portfolio__row(folio_portfolio *out, folio_site *site, const char *mentor);
 
 #endif
