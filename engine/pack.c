@@ -438,6 +438,7 @@ done:
 typedef struct {
 	long long when;
 	int state;          /* 0: a commit; 1: a submission state change */
+	long long seq;      /* order among items of the same second: oldest commit first, then states in order */
 	char *text;         /* HTML */
 } tl_item;
 
@@ -891,8 +892,12 @@ static void section_changes(folio_buf *b, pack *p)
 		put_std(b, fw, st->id);
 		folio_buf_puts(b, " ");
 		folio_html_escape(b, st->title);
-		folio_buf_printf(b, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num %s\">%+lld</td></tr>\n",
-			then, now, now > then ? "gain-pos" : now < then ? "gain-neg" : "", now - then);
+		folio_buf_printf(b, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num %s\">",
+			then, now, now > then ? "gain-pos" : now < then ? "gain-neg" : "");
+		if (now == then)
+			folio_buf_puts(b, "0</td></tr>\n");
+		else
+			folio_buf_printf(b, "%s%lld</td></tr>\n", now > then ? "+" : "\xe2\x88\x92", now > then ? now - then : then - now);
 	}
 	folio_buf_puts(b, "</tbody>\n</table>\n");
 
@@ -976,7 +981,7 @@ static void section_feedback(folio_buf *b, pack *p)
 		}
 		folio_buf_printf(b, "<tr id=\"f%d\"><td><strong>F%d</strong></td><td>", f->number, f->number);
 		put_std(b, p->fw, f->standard);
-		folio_buf_printf(b, "</td><td>submission %lld</td><td>", f->submission);
+		folio_buf_printf(b, "</td><td>submission %lld</td><td class=\"asked\">", f->submission);
 		folio_html_escape(b, f->text);
 		folio_buf_puts(b, "</td><td><span class=\"pill status-");
 		folio_html_escape(b, status);
@@ -1001,7 +1006,9 @@ static int tl_cmp(const void *x, const void *y)
 	const tl_item *a = x, *b = y;
 	if (a->when != b->when)
 		return a->when < b->when ? -1 : 1;
-	return a->state - b->state; /* a commit before the submission that pins it */
+	if (a->state != b->state)
+		return a->state - b->state; /* a commit before the submission that pins it */
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static void tl_push(tl_item **v, size_t *n, long long when, int state, char *text)
@@ -1009,6 +1016,7 @@ static void tl_push(tl_item **v, size_t *n, long long when, int state, char *tex
 	*v = folio_realloc(*v, (*n + 1) * sizeof(**v));
 	(*v)[*n].when = when;
 	(*v)[*n].state = state;
+	(*v)[*n].seq = state ? (long long)*n : -(long long)*n; /* commits come newest first from the walk */
 	(*v)[*n].text = text;
 	(*n)++;
 }
@@ -1094,10 +1102,7 @@ static void section_timeline(folio_buf *b, pack *p)
 			folio_buf t = FOLIO_BUF_INIT;
 			folio_buf_printf(&t, "Submission %lld ", p->subs[i].id);
 			if (!ch[k].from)
-				folio_buf_printf(&t, "made at commit <code>%.8s</code> for panel ", p->subs[i].commit);
-			if (!ch[k].from)
-				folio_html_escape(&t, p->subs[i].panel);
-			folio_buf_puts(&t, " ");
+				folio_buf_printf(&t, "made at commit <code>%.8s</code> ", p->subs[i].commit);
 			put_state(&t, ch[k].to);
 			if (ch[k].actor) {
 				folio_buf_puts(&t, " <span class=\"muted\">by ");
@@ -1143,8 +1148,9 @@ static void section_entries(folio_buf *b, pack *p)
 		snprintf(prefix, sizeof(prefix), "e%zu", e + 1);
 		folio_buf_printf(b, "<article class=\"entry\" id=\"e%zu\">\n<header><div class=\"kicker\">", e + 1);
 		put_entry_date(b, ce->path);
-		folio_buf_puts(b, " \xc2\xb7 ");
+		folio_buf_puts(b, " \xc2\xb7 <span class=\"path\">");
 		folio_html_escape(b, ce->path);
+		folio_buf_puts(b, "</span>");
 		if (ce->doc)
 			folio_buf_printf(b, " \xc2\xb7 %u words", ce->doc->words);
 		folio_buf_puts(b, " \xc2\xb7 <a href=\"#contents\">contents</a></div>\n");

@@ -127,6 +127,8 @@ static const char page_css[] =
 	"li > .evidence { margin: 0.15rem 0; }\n"
 	"article.entry { border-top: 1px solid var(--rule); margin-top: 2.2rem; padding-top: 0.6rem; }\n"
 	"article.entry > header .kicker a { color: inherit; }\n"
+	"article.entry > header .kicker .path { text-transform: none; letter-spacing: 0; font-weight: 400; }\n"
+	"td.asked { white-space: pre-line; }\n"
 	"article.entry .body h1 { font-size: 1.45rem; margin-top: 0.4rem; }\n"
 	"article.entry .body h2 { font-size: 1.15rem; border: 0; margin: 1.4rem 0 0.4rem; padding: 0; }\n"
 	"article.entry .body h3 { font-size: 1rem; }\n"
