@@ -1171,8 +1171,9 @@ static void section_entries(folio_buf *b, pack *p)
 			folio_buf_puts(b, "</div>\n");
 		}
 		folio_buf_puts(b, "</header>\n<div class=\"body\">\n");
-		if (git_tree_entry_bypath(&te, p->tree, ce->path) == 0 &&
-		    git_blob_lookup(&blob, p->repo, git_tree_entry_id(te)) == 0) {
+		const git_tree_entry *top = strchr(ce->path, '/') ? NULL : git_tree_entry_byname(p->tree, ce->path);
+		if ((top || git_tree_entry_bypath(&te, p->tree, ce->path) == 0) &&
+		    git_blob_lookup(&blob, p->repo, git_tree_entry_id(top ? top : te)) == 0) {
 			const char *text = git_blob_rawcontent(blob);
 			size_t len = (size_t)git_blob_rawsize(blob);
 			if (ce->doc && !ce->doc->readable) {

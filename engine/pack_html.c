@@ -544,6 +544,15 @@ static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, u
 	}
 }
 
+/* Does the text hold "![" anywhere? Every image, inline or by reference, starts so. */
+static int has_image(const char *text, size_t len)
+{
+	for (const char *p = text, *end = text + len; (p = memchr(p, '!', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && p[1] == '[')
+			return 1;
+	return 0;
+}
+
 void folio_pack_entry_html(folio_buf *b, const folio_framework *fw, const folio_doc *doc, const char *text,
 	size_t len, const char *prefix, folio_pack_image_cb image, void *payload, folio_pack_marks *marks)
 {
@@ -556,7 +565,8 @@ void folio_pack_entry_html(folio_buf *b, const folio_framework *fw, const folio_
 	memset(&ts, 0, sizeof(ts));
 	ts.fw = fw;
 	ts.ntags = folio_framework_tag_count(fw);
-	fix_images(root, image, payload);
+	if (text && has_image(text, len))
+		fix_images(root, image, payload);
 	collect(&ts, root);
 	mark_tags(&ts);
 	if (doc)
