@@ -142,7 +142,8 @@ bench: deps
 	$(BENCH) $(BENCH_ARGS)
 	$(BENCH_MCF) $(BENCH_MCF_ARGS)
 
-# packs of a whole cohort against the cmark command line (bench/README.md)
+# packs of a whole cohort against the cmark command line (bench/README.md); the cohort is kept for later runs
+BENCH_PACK_ARGS ?= --site $(BUILD)/bench-pack-site
 bench-pack: deps
 	$(MAKE) --no-print-directory $(BENCH_PACK) $(BENCH)
 	$(BENCH_PACK) $(BENCH_PACK_ARGS)
