@@ -310,9 +310,10 @@ static void resubmission(fx *f)
 	   "printf '\\nAfter the panel I added what happened next. #S3\\n' >> 2026-09-20-more.md && "
 	   "git -c user.name=Ann -c user.email=ann@example.org commit -q -am 'Say what happened next' && "
 	   "git push -q origin HEAD:main 2>/dev/null && git rev-parse HEAD > ../head", f->box, f->dir);
-	char *head = test_read(fmt("%s/head", f->box), NULL);
+	char *head_path = fmt("%s/head", f->box), *head = test_read(head_path, NULL);
 	snprintf(f->c2, sizeof(f->c2), "%.40s", head);
 	free(head);
+	free(head_path);
 	act(f, "adm");
 	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
 		" (2, 'ann', 'QMS', '2027-spring', '%s', 1, 'in-review', '2027-02-01T10:00:00Z')", f->c2);
