@@ -17,11 +17,16 @@ DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
-TOOL_CMDS = git pkg-config dimacs-solver
+TOOL_CMDS = git pkg-config dimacs-solver chromium python3 cmark
 DEB_git = git
 DEB_pkg-config = pkg-config
 # LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
 DEB_dimacs-solver = liblemon-utils
+# headless Chromium loads packs and certificates in the browser test (tests/browser, driven by python3);
+# the cmark command line is what bench-pack measures pack rendering against
+DEB_chromium = chromium
+DEB_python3 = python3
+DEB_cmark = cmark
 
 WARN = -Wall -Wextra -Wstrict-prototypes -Wvla -Wwrite-strings -Wshadow \
        -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Werror
@@ -55,8 +60,9 @@ MCF  = $(BUILD)/folio-mcf
 BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
+BENCH_PACK = $(BUILD)/folio-bench-pack
 
-.PHONY: all deps check test demo bench clean
+.PHONY: all deps check test demo bench bench-pack screenshots clean
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -94,6 +100,9 @@ $(BENCH_MCF): $(BUILD)/bench/bench_mcf.o $(LIB)
 $(BENCH): $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+$(BENCH_PACK): $(BUILD)/bench/bench_pack.o $(LIB)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # ------------------------------------------------------------------ set-up
 # Check each library with pkg-config and each tool with `command -v`; install
 # the missing Debian packages as root, otherwise print the one command needed.
@@ -121,14 +130,26 @@ demo: deps
 	$(MAKE) --no-print-directory $(CLI)
 	sh tests/demo.sh $(CURDIR)/$(CLI)
 
+# PNG screenshots of a demo pack (a resubmission with feedback), a panel index and certificates
+screenshots: deps
+	$(MAKE) --no-print-directory $(CLI)
+	sh tests/browser/run.sh $(CURDIR)/$(CLI) $(CURDIR)/$(BUILD)/screenshots
+	@echo "screenshots in $(BUILD)/screenshots/"
+
 # ------------------------------------------------------------------ bench
 bench: deps
 	$(MAKE) --no-print-directory $(BENCH) $(CLI) $(BENCH_MCF) $(MCF)
 	$(BENCH) $(BENCH_ARGS)
 	$(BENCH_MCF) $(BENCH_MCF_ARGS)
 
+# packs of a whole cohort against the cmark command line (bench/README.md); the cohort is kept for later runs
+BENCH_PACK_ARGS ?= --site $(BUILD)/bench-pack-site
+bench-pack: deps
+	$(MAKE) --no-print-directory $(BENCH_PACK) $(BENCH)
+	$(BENCH_PACK) $(BENCH_PACK_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 
--include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d
+-include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d $(BUILD)/bench/bench_pack.d
 -include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_SUPPORT:.o=.d)

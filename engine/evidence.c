@@ -733,6 +733,25 @@ static int is_autolink(cmark_node *link)
 	return strcmp(url, lit) == 0 || (strncmp(url, "mailto:", 7) == 0 && strcmp(url + 7, lit) == 0);
 }
 
+/* ------------------------------------------------------------ public: one tag */
+
+size_t folio_tag_at(const folio_framework *fw, const char *lit, size_t off, long *tag)
+{
+	scan sc;
+	int groups = 0;
+	size_t n;
+
+	*tag = -1;
+	if (lit[off] != '#' || (off > 0 && !tag_may_follow((unsigned char)lit[off - 1])))
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.fw = fw;
+	n = tag_token(&sc, lit + off, &groups);
+	if (n && groups <= 1)
+		*tag = folio_framework_find_tag(fw, lit + off + 1, n - 1);
+	return n;
+}
+
 /* ------------------------------------------------------------ the walk */
 
 static void enter_block(scan *sc, cmark_node *node)

@@ -29,6 +29,18 @@ if [ -f tests/cli/run.sh ]; then
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$rc" -ne 0 ] && failedsuites="$failedsuites cli"
 fi
+# packs and certificates loaded in headless Chromium; a missing browser fails, it does not skip
+if [ -f tests/browser/run.sh ]; then
+	sh tests/browser/run.sh "$(pwd)/$build/folio" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	p=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
+	f=$(sed -n 's/^browser: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
+	p=${p:-0}; f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$rc" -ne 0 ] && failedsuites="$failedsuites browser"
+fi
 rm -f "$log"
 [ -n "$failedsuites" ] && echo "failing suites:$failedsuites"
 echo "$passed passed, $failed failed"

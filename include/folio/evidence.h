@@ -62,6 +62,15 @@ size_t folio_doc_error_count(const folio_doc *doc);
 int folio_doc_serialize(char **out, size_t *outlen, const folio_doc *doc, const folio_framework *fw);
 int folio_doc_deserialize(folio_doc **out, const folio_framework *fw, const char *data, size_t len);
 
+/*
+ * The evidence tag at lit[off] (a '#') of a cmark text literal (NUL-terminated),
+ * read exactly as folio_doc_analyze reads tags: the length of the token (0 when
+ * it is no tag), and *tag its index in the framework's tag table, or -1 when
+ * it names no standard or descriptor (or is malformed). Renderers use it to
+ * mark tags without a second tag reader.
+ */
+size_t folio_tag_at(const folio_framework *fw, const char *lit, size_t off, long *tag);
+
 /* Check text is UTF-8 without NUL bytes: 1 when it is; 0 when not, with *bad_offset at the first bad byte. */
 int folio_utf8_valid(const char *text, size_t len, size_t *bad_offset);
 
