@@ -1162,8 +1162,10 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 	if ((error = doc_assertion(&assertion, &d)) < 0)
 		goto refuse;
 	text = json_text(assertion);
+	folio_crashpoint("certify.files:before");
 	if ((error = write_files(site, tmp, &d, &iss, text, NULL)) < 0)
 		goto refuse;
+	folio_crashpoint("certify.files:written");
 
 	/* the database changes, then the files move into place, then the commit */
 	cobj = folio_asprintf("certificate:%s", number);
@@ -1191,6 +1193,7 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 		error = folio_db_error(site, "cannot record the certificate");
 		goto refuse;
 	}
+	folio_crashpoint("certify.row:stored");
 	if ((error = folio_audit_change(site, "certificate.issue", cobj, NULL, NULL, s.commit, detail)) < 0)
 		goto refuse;
 	if (rename(tmp, dest) < 0) {
@@ -1198,6 +1201,7 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 		goto refuse;
 	}
 	moved = 1;
+	folio_crashpoint("certify.files:moved");
 	if ((error = folio_tx_commit(site)) < 0)
 		goto refuse;
 	moved = 0;

@@ -534,6 +534,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		error = folio_git_error(rc, "cannot write entry");
 		goto cleanup;
 	}
+	folio_crashpoint("entry.blob:written");
 	if ((error = signature_for(&author, site, mentor)) < 0 ||
 	    (error = signature_for(&committer, site, site->actor)) < 0)
 		goto cleanup;
@@ -579,6 +580,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		rc = git_commit_create(&commit_id, repo, NULL, author, committer, NULL, msg, tree, found ? 1 : 0, parents);
 		if (rc == 0) {
 			git_reference *ref = NULL;
+			folio_crashpoint("entry.commit:written");
 			/* a zero id means "main must not exist yet", checked under the lock too */
 			if (!found)
 				memset(&parent_id, 0, sizeof(parent_id));
@@ -600,6 +602,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		goto cleanup;
 	}
 	git_oid_tostr(commit_out, 41, &commit_id);
+	folio_crashpoint("entry.ref:moved");
 
 	/* record it: the git objects exist, so the audit row comes after them */
 	obj = folio_asprintf("portfolio:%s", mentor);
