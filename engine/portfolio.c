@@ -437,6 +437,48 @@ static int signature_for(git_signature **sig, folio_site *site, const char *id)
 	return error;
 }
 
+/*
+ * A writer holds git's lock on main (refs/heads/main.lock) for milliseconds.
+ * One older than this was left by a process that died (SIGKILL, power loss)
+ * and would block every later write to the portfolio, by folio or git push.
+ */
+#define STALE_LOCK_SECONDS 60
+
+/*
+ * Remove main's lock when it is stale: 1 when removed, else 0 with *age set
+ * to its age in seconds (-1 when there is no lock). The check and the
+ * removal happen under the site's write lock, so two folio processes never
+ * both judge the same lock stale and one remove the other's fresh lock (git
+ * itself never removes a lock it did not take).
+ */
+static int remove_stale_lock(folio_site *site, const char *mentor, const char *repo_path, long *age)
+{
+	char *lock = folio_asprintf("%s/refs/heads/main.lock", repo_path);
+	struct stat st;
+	int removed = 0;
+
+	*age = -1;
+	if (folio_tx_begin(site) == 0) {
+		if (stat(lock, &st) == 0) {
+			*age = (long)(time(NULL) - st.st_mtime);
+			if (*age > STALE_LOCK_SECONDS && unlink(lock) == 0) {
+				char *obj = folio_asprintf("portfolio:%s", mentor);
+				char *detail = folio_asprintf("removed a stale lock '%s', %ld seconds old", lock, *age);
+				removed = 1;
+				/* the removal is recorded; the audit row is not what matters */
+				folio_audit_append(site, "repository.unlock", obj, detail);
+				free(obj);
+				free(detail);
+			}
+		}
+		if (folio_tx_commit(site) < 0)
+			folio_tx_rollback(site);
+	}
+	folio_error_clear();
+	free(lock);
+	return removed;
+}
+
 int folio_entry_add(folio_site *site, const char *mentor, const char *text, size_t len,
 	const folio_entry_options *opts, char **path_out, char commit_out[41])
 {
@@ -453,6 +495,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 	char *title = NULL, *slug = NULL, *repo_path = NULL, *obj = NULL, *detail = NULL;
 	char today[11], date[11];
 	size_t bad = 0;
+	long lock_age = -1;
 	int error, rc, found = 0;
 
 	if (!opts)
@@ -590,13 +633,23 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		free(msg);
 		if (rc == 0)
 			break;
-		if ((rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) && attempt < 50) {
+		if (rc == GIT_ELOCKED && remove_stale_lock(site, mentor, repo_path, &lock_age)) {
+			git_error_clear();
+			continue;
+		}
+		/* a lock is held for milliseconds: about 3 seconds of it is enough to say so */
+		if ((rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) && attempt < (rc == GIT_ELOCKED ? 25 : 50)) {
 			git_error_clear();
 			usleep(10000u * (unsigned)(attempt + 1));
 			continue;
 		}
 		error = folio_git_error(rc, "cannot commit entry");
-		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
+		if (rc == GIT_ELOCKED && lock_age >= 0)
+			error = folio_error_set(FOLIO_ECONFLICT,
+				"the portfolio of '%s' is locked: '%s/refs/heads/main.lock' is %ld seconds old; another git or folio "
+				"command is writing, or one was killed (folio removes the lock once it is over %d seconds old)",
+				mentor, repo_path, lock_age, STALE_LOCK_SECONDS);
+		else if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
 			error = folio_error_set(FOLIO_ECONFLICT,
 				"the portfolio of '%s' kept changing while adding the entry: try again", mentor);
 		goto cleanup;
