@@ -119,6 +119,18 @@ result_certify() {
 		ORDER BY number; SELECT id, state FROM submission ORDER BY id"
 }
 
+# any command: every table but the audit log and the evidence cache, times blanked, and the site's
+# files and directories (names only, not folio's own temporary ones)
+result_site() {
+	for tb in $(sql "$1" "SELECT name FROM sqlite_schema WHERE type = 'table'
+		AND name NOT IN ('audit', 'blob_cache', 'portfolio_blob', 'portfolio_index') ORDER BY name"); do
+		echo "$tb:"
+		sql "$1" "SELECT * FROM $tb ORDER BY 1, 2" |
+			sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})/TIME/g'
+	done
+	(cd "$1" && find . -maxdepth 3 -name '.*' ! -name . -prune -o ! -name 'folio.db*' -print | grep -v '^./outbox/' | sort)
+}
+
 # ---------------------------------------------------------------- invariants of any site
 # check_site SITE STAGE: print one line per broken invariant (nothing when the site is sound)
 check_site() {
@@ -295,6 +307,9 @@ scenario review-record assigned review 1 "$NOTHING" "$R1LOGIN" ${R1AS:-} review 
 scenario review-form assigned review 1 "$NOTHING" "$R1LOGIN" ${R1AS:-} review record "$AMARA" --form "$ROOT/form.md"
 scenario certify approved certify 1 "is already certified" admin certify "$AMARA"
 scenario cert-revoke approved revoke 1 "was already revoked" priya cert revoke "$CERT" --reason "Issued in error"
+scenario submit-site planned site 1 "already has an open submission" amara submit amara-okafor
+# a new command is one more line, with result_site when it has no result_KIND of its own, e.g.:
+# scenario archive approved site 1 "already exists" admin archive create amara-okafor --output "$ROOT/amara.zip"
 
 # ---------------------------------------------------------------- git's lock on main
 # A process killed inside libgit2's ref update (or git's) leaves refs/heads/main.lock behind; no
