@@ -96,10 +96,6 @@ result_index() {
 		SELECT mentor, path, oid FROM portfolio_blob ORDER BY mentor, path;
 		SELECT oid, length(data) FROM blob_cache ORDER BY oid"
 }
-result_submit() {
-	sql "$1" "SELECT id, mentor, qualification, panel, commit_id, previous, state FROM submission ORDER BY id;
-		SELECT submission, seq, from_state, to_state, note FROM submission_history ORDER BY submission, seq"
-}
 result_assign() {
 	sql "$1" "SELECT submission, reviewer, done FROM assignment ORDER BY submission, reviewer;
 		SELECT id, panel, state FROM submission ORDER BY id; SELECT id, state FROM panel ORDER BY id;
@@ -300,14 +296,13 @@ ARG=ben-hughes
 scenario entry-add-first portfolios entry 1 "$NOTHING" ben \
 	entry add ben-hughes --date 2025-09-15 "$SAMPLES/ben-hughes/2025-09-15-first-meeting-with-aisha.md"
 scenario index portfolios index 0 "$NOTHING" admin index
-scenario submit planned submit 1 "already has an open submission" amara submit amara-okafor
+scenario submit planned site 1 "already has an open submission" amara submit amara-okafor
 scenario panel-assign closed assign 1 "is already assigned" admin panel assign 2026-autumn
 scenario review-record assigned review 1 "$NOTHING" "$R1LOGIN" ${R1AS:-} review record "$AMARA" --standard S2 \
 	--judgement more-evidence --comment "Say what Jess did differently."
 scenario review-form assigned review 1 "$NOTHING" "$R1LOGIN" ${R1AS:-} review record "$AMARA" --form "$ROOT/form.md"
 scenario certify approved certify 1 "is already certified" admin certify "$AMARA"
 scenario cert-revoke approved revoke 1 "was already revoked" priya cert revoke "$CERT" --reason "Issued in error"
-scenario submit-site planned site 1 "already has an open submission" amara submit amara-okafor
 # a new command is one more line, with result_site when it has no result_KIND of its own, e.g.:
 # scenario archive approved site 1 "already exists" admin archive create amara-okafor --output "$ROOT/amara.zip"
 
