@@ -59,6 +59,35 @@ static int qualification_id(folio_site *site, const char *q, const char **out)
 }
 
 /*
+ * `dest` exists but the mentor has no portfolio row: called under the site's
+ * write lock, so it is not a create or import under way but one that died
+ * between moving its repository into place and its COMMIT. An empty
+ * repository (a create's) is removed; one with references (an import's,
+ * perhaps pushed to since) is kept and named.
+ */
+static int orphan_repo(const char *dest, const char *mentor)
+{
+	git_repository *repo = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int refs = 1, error = 0;
+
+	if (git_repository_open_bare(&repo, dest) == 0 && git_reference_iterator_new(&it, repo) == 0) {
+		refs = git_reference_next(&ref, it) == 0;
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_repository_free(repo);
+	git_error_clear();
+	if (!refs)
+		return folio_rmtree(dest);
+	error = folio_error_set(FOLIO_EEXISTS,
+		"'%s' exists but mentor '%s' has no portfolio (an interrupted create or import?): move it away, "
+		"or adopt it with 'folio portfolio import'", dest, mentor);
+	return error;
+}
+
+/*
  * Record the portfolio row and its audit entry, then move the prepared
  * repository from tmp into place; the database commit comes last so that a
  * failure anywhere leaves neither behind.
@@ -84,6 +113,8 @@ static int register_portfolio(folio_site *site, const char *mentor, const char *
 			: folio_db_error(site, "cannot add portfolio");
 		goto cleanup;
 	}
+	if (path_exists(dest) && (error = orphan_repo(dest, mentor)) < 0)
+		goto cleanup;
 	if ((error = folio_audit_append(site, action, obj, detail)) < 0)
 		goto cleanup;
 	if (rename(tmp, dest) < 0) {
@@ -124,6 +155,7 @@ static int init_bare(git_repository **repo, const char *path)
 static int prepare_new(folio_site *site, const char *mentor, const char *qualification,
 	const char *verb, const char **qual, char **dest)
 {
+	folio_portfolio p;
 	int error;
 	char *action = folio_asprintf("%s a portfolio for '%s'", verb, mentor ? mentor : "");
 	error = folio_site_require_self_or(site, mentor, FOLIO_ROLE_ADMIN, action);
@@ -132,13 +164,16 @@ static int prepare_new(folio_site *site, const char *mentor, const char *qualifi
 		return error;
 	if ((error = check_mentor(site, mentor)) < 0 || (error = qualification_id(site, qualification, qual)) < 0)
 		return error;
-	*dest = folio_portfolio_repo_path(site, mentor);
-	if (path_exists(*dest)) {
-		error = folio_error_set(FOLIO_EEXISTS, "mentor '%s' already has a portfolio", mentor);
-		free(*dest);
-		*dest = NULL;
+	/* the row says; a repository without one is dealt with under the write lock (orphan_repo) */
+	if ((error = folio_portfolio__row(&p, site, mentor)) == 0) {
+		folio_portfolio_clear(&p);
+		return folio_error_set(FOLIO_EEXISTS, "mentor '%s' already has a portfolio", mentor);
 	}
-	return error;
+	if (error != FOLIO_ENOTFOUND)
+		return error;
+	folio_error_clear();
+	*dest = folio_portfolio_repo_path(site, mentor);
+	return 0;
 }
 
 int folio_portfolio_create(folio_site *site, const char *mentor, const char *qualification)

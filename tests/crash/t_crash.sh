@@ -40,7 +40,8 @@ for f in "$SAMPLES"/amara-okafor/*.md; do
 	must amara --site "$S" entry add amara-okafor --date "$(basename "$f" | cut -c1-10)" "$f"
 done
 push_entries claire-davies
-save_stage portfolios      # entries in git, nothing indexed; ben's portfolio still empty
+must admin --site "$S" person add dan-lee --name "Dan Lee" --email dan.lee@brookfield.example.org --role mentor
+save_stage portfolios      # entries in git, nothing indexed; ben's portfolio still empty, dan has none
 
 must amara --site "$S" entry add amara-okafor --date 2026-07-08 "$SAMPLES/amara-okafor/2026-07-08-looking-back-on-the-year.md"
 push_entries ben-hughes
@@ -199,6 +200,13 @@ check_site() {
 		[ -d "$g" ] || { echo "portfolio $m has no repository"; continue; }
 		r=$(git --git-dir="$g" fsck --strict --no-progress 2>&1) || echo "git fsck $m: $r"
 	done
+	for g in "$w"/portfolios/*.git; do
+		m=$(basename "$g" .git)
+		[ -z "$(sql "$w" "SELECT 1 FROM portfolio WHERE mentor = '$m'")" ] || continue
+		if [ "${3:-}" != killed ] || [ -n "$(git --git-dir="$g" for-each-ref)" ]; then
+			echo "portfolios/$m.git has no portfolio row"
+		fi
+	done
 	r=$(LOGNAME=admin "$FOLIO" --site "$w" audit verify 2>&1) || echo "audit verify: $r"
 	# nothing that was there before is lost: the stage's audit rows and branch tips
 	base=$STAGES/$2
@@ -295,6 +303,9 @@ scenario entry-add portfolios entry 1 "$NOTHING" amara \
 ARG=ben-hughes
 scenario entry-add-first portfolios entry 1 "$NOTHING" ben \
 	entry add ben-hughes --date 2025-09-15 "$SAMPLES/ben-hughes/2025-09-15-first-meeting-with-aisha.md"
+# (not atomic: killed between moving its repository into place and COMMIT, create leaves an empty
+# repository with no row, which check_site allows right after a kill and the next create removes)
+scenario portfolio-create portfolios site 0 "already has a portfolio" admin portfolio create dan-lee --qualification qms
 scenario index portfolios index 0 "$NOTHING" admin index
 scenario submit planned site 1 "already has an open submission" amara submit amara-okafor
 scenario panel-assign closed assign 1 "is already assigned" admin panel assign 2026-autumn
@@ -343,6 +354,14 @@ repository.unlock" ] && pass || fail "audit: $(sql "$w" "SELECT action, detail F
 	t "and git push works again"
 	(cd "$ROOT/clone" && git pull -q --rebase origin main && git push -q origin HEAD:main) >/dev/null 2>&1 && pass ||
 		fail "push after the lock was removed"
+
+	t "a repository with commits but no portfolio row (an import killed before its COMMIT) is named, not removed"
+	git clone -q --bare "$g" "$w/portfolios/dan-lee.git" 2>/dev/null
+	run admin --site "$w" portfolio create dan-lee --qualification qms
+	expect_rc 1; expect_one_line_err
+	expect_err "'.*/portfolios/dan-lee.git' exists but mentor 'dan-lee' has no portfolio (an interrupted create or import?)"
+	[ -n "$(git --git-dir="$w/portfolios/dan-lee.git" for-each-ref)" ] && pass || fail "the repository was emptied"
+	[ -z "$(sql "$w" "SELECT 1 FROM portfolio WHERE mentor = 'dan-lee'")" ] && pass || fail "a row was added"
 esac
 
 finish
