@@ -17,9 +17,11 @@ DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
-TOOL_CMDS = git pkg-config dimacs-solver chromium python3 cmark
+TOOL_CMDS = git pkg-config dimacs-solver sqlite3 chromium python3 cmark
 DEB_git = git
 DEB_pkg-config = pkg-config
+# the sqlite3 shell checks sites in the crash tests (DEBCMD_: a command whose name is also a module's)
+DEBCMD_sqlite3 = sqlite3
 # LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
 DEB_dimacs-solver = liblemon-utils
 # headless Chromium loads packs and certificates in the browser test (tests/browser, driven by python3);
@@ -109,7 +111,7 @@ $(BENCH_PACK): $(BUILD)/bench/bench_pack.o $(LIB)
 deps:
 	@missing=""; \
 	$(foreach m,$(PKG_MODULES) $(TEST_MODULES),pkg-config --exists $(m) 2>/dev/null || missing="$$missing $(DEB_$(m))"; ) \
-	$(foreach c,$(TOOL_CMDS),command -v $(c) >/dev/null 2>&1 || missing="$$missing $(DEB_$(c))"; ) \
+	$(foreach c,$(TOOL_CMDS),command -v $(c) >/dev/null 2>&1 || missing="$$missing $(or $(DEBCMD_$(c)),$(DEB_$(c)))"; ) \
 	if [ -z "$$missing" ]; then echo "deps: all libraries and tools present"; exit 0; fi; \
 	echo "deps: missing:$$missing"; \
 	if [ "$$(id -u)" = 0 ]; then \

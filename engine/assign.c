@@ -774,6 +774,7 @@ static int write_assignment(const input *in, const folio_assignment *a)
 	sqlite3_finalize(st);
 	if (error < 0)
 		return error;
+	folio_crashpoint("assign.reviewers:stored");
 	folio_buf_printf(&note, "panel %s: reviewers ", in->panel);
 	put_names(&note, (const char *const *)a->reviewers, a->nreviewers);
 	error = folio_wf_set_state(in->site, a->submission, from, "in-review", note.ptr);
@@ -836,6 +837,7 @@ static int write_result(const input *in, const folio_assign_result *r)
 	sqlite3_finalize(st);
 	if (error < 0)
 		return error;
+	folio_crashpoint("assign.panel:assigned");
 	obj = folio_asprintf("panel:%s", in->panel);
 	if (r->nunplaced == 0)
 		detail = folio_asprintf("%zu submissions, %u reviewers each, cost %lld", r->nassignments, in->r, r->cost);

@@ -10,7 +10,9 @@
 #include "util.h"
 #include "workflow_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -958,6 +960,93 @@ static int certificates_dir(folio_site *site, char **out)
 	return 0;
 }
 
+/*
+ * Finish or undo what a certify or revoke that died (SIGKILL, power loss)
+ * left in certificates/. Called inside the caller's write transaction, so the
+ * database is the truth; `.new-`/`.old-` entries whose process still runs are
+ * left to it (certify moves its files in after its COMMIT).
+ * - `.new-NUMBER-PID`: files not yet moved into place. When the database
+ *   holds NUMBER with this very assertion and NUMBER is missing, the
+ *   certify committed: they move in. Otherwise they are removed.
+ * - `.old-NUMBER-PID`: a revoke's previous files. If NUMBER/assertion.json is
+ *   the assertion the database holds, the revoke committed and the old files
+ *   go; otherwise it never committed and they come back as NUMBER.
+ * - NUMBER with folio's files but no row: never issued: removed, so that no
+ *   hosted assertion stands for it and the number can be issued.
+ * Best effort: what cannot be tidied stays and is named by the next error.
+ */
+static void certs_recover(folio_site *site)
+{
+	char *certs = folio_asprintf("%s/certificates", site->path);
+	DIR *d = opendir(certs);
+	struct dirent *e;
+	sqlite3_stmt *st = NULL;
+
+	if (!d || folio_db_prepare(site, &st, "SELECT assertion FROM certificate WHERE number = ?1") < 0) {
+		if (d)
+			closedir(d);
+		free(certs);
+		folio_error_clear();
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		const char *name = e->d_name, *dash = strrchr(name, '-');
+		int is_new = strncmp(name, ".new-", 5) == 0, is_old = strncmp(name, ".old-", 5) == 0;
+		char *path, *number, *dest, *file, *text = NULL;
+		const char *stored = NULL;
+		size_t len = 0;
+		int same = 0;
+
+		if (is_new || is_old) {
+			long pid = dash > name + 5 ? strtol(dash + 1, NULL, 10) : 0;
+			if (pid <= 0)
+				continue;
+			if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+				continue; /* its process is alive and will finish */
+			number = folio_strndup(name + 5, (size_t)(dash - name - 5));
+		} else if (name[0] != '.') {
+			number = folio_strdup(name);
+		} else {
+			continue;
+		}
+		path = folio_asprintf("%s/%s", certs, name);
+		dest = folio_asprintf("%s/%s", certs, number);
+		/* a .new- directory is compared by its own assertion, the others by NUMBER's */
+		file = folio_asprintf("%s/assertion.json", is_new ? path : dest);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			stored = (const char *)sqlite3_column_text(st, 0);
+		if (folio_read_file(&text, &len, file) == 0 && stored)
+			same = len == strlen(stored) + 1 && memcmp(text, stored, len - 1) == 0;
+		if (is_new) {
+			if (same && !path_exists(dest))
+				rename(path, dest);
+			else
+				folio_rmtree(path);
+		} else if (is_old) {
+			if (!stored || same) {
+				folio_rmtree(path);
+			} else {
+				if (path_exists(dest))
+					folio_rmtree(dest);
+				rename(path, dest);
+			}
+		} else if (!stored && text) {
+			folio_rmtree(path);
+		}
+		folio_error_clear();
+		free(path);
+		free(number);
+		free(dest);
+		free(file);
+		free(text);
+	}
+	sqlite3_finalize(st);
+	closedir(d);
+	free(certs);
+}
+
 /* ------------------------------------------------------------ the portfolio commit */
 
 /*
@@ -1075,7 +1164,7 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 	char *certs = NULL, *tmp = NULL, *dest = NULL, *text = NULL, *cobj = NULL, *detail = NULL, *note = NULL;
 	const folio_qualification *q;
 	static const char *const from[] = { "recommended", NULL };
-	int error, moved = 0;
+	int error;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -1084,6 +1173,7 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 		goto cleanup;
 	if ((error = folio_tx_begin(site)) < 0)
 		goto cleanup;
+	certs_recover(site);
 	error = sub_read(&s, site, id);
 	obj = sub_object(&s, id);
 	if (error < 0)
@@ -1162,10 +1252,12 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 	if ((error = doc_assertion(&assertion, &d)) < 0)
 		goto refuse;
 	text = json_text(assertion);
+	folio_crashpoint("certify.files:before");
 	if ((error = write_files(site, tmp, &d, &iss, text, NULL)) < 0)
 		goto refuse;
+	folio_crashpoint("certify.files:written");
 
-	/* the database changes, then the files move into place, then the commit */
+	/* the database changes and commits, then the files move into place */
 	cobj = folio_asprintf("certificate:%s", number);
 	detail = folio_asprintf("%s for '%s' (submission %lld, panel %s), approved by '%s'", q->id, s.mentor, id, s.panel,
 		s.approved_by);
@@ -1191,16 +1283,22 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 		error = folio_db_error(site, "cannot record the certificate");
 		goto refuse;
 	}
+	folio_crashpoint("certify.row:stored");
 	if ((error = folio_audit_change(site, "certificate.issue", cobj, NULL, NULL, s.commit, detail)) < 0)
 		goto refuse;
-	if (rename(tmp, dest) < 0) {
-		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", dest, strerror(errno));
-		goto refuse;
-	}
-	moved = 1;
 	if ((error = folio_tx_commit(site)) < 0)
 		goto refuse;
-	moved = 0;
+	/*
+	 * Issued: now the files are published. Never before the commit, so no
+	 * hosted assertion exists for a number that was not issued; if this
+	 * process dies first, the next certify or revoke moves them in.
+	 */
+	if (rename(tmp, dest) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "certificate '%s' was issued, but its files could not be moved to '%s': %s",
+			number, dest, strerror(errno));
+		goto cleanup;
+	}
+	folio_crashpoint("certify.files:moved");
 	if (out && (error = cert_read(out, site, number)) < 0)
 		goto cleanup;
 	error = notify_issued(site, &d);
@@ -1208,9 +1306,7 @@ int folio_certify(folio_certificate *out, folio_site *site, long long id)
 
 refuse:
 	error = refused(site, obj, error);
-	if (moved && dest)
-		folio_rmtree(dest);
-	else if (tmp && path_exists(tmp))
+	if (tmp && path_exists(tmp))
 		folio_rmtree(tmp);
 cleanup:
 	sqlite3_finalize(st);
@@ -1598,6 +1694,7 @@ int folio_cert_revoke(folio_site *site, const char *number, const char *reason)
 	}
 	if ((error = folio_tx_begin(site)) < 0)
 		goto cleanup;
+	certs_recover(site);
 	if ((error = cert_read(&c, site, number)) < 0)
 		goto refuse;
 	if (c.revoked) {
@@ -1670,11 +1767,13 @@ int folio_cert_revoke(folio_site *site, const char *number, const char *reason)
 	d.issuer_name = jstr(old_iss, "name") ? jstr(old_iss, "name") : iss.name;
 	if ((error = write_files(site, tmp, &d, &iss, text, dest)) < 0)
 		goto refuse;
+	folio_crashpoint("revoke.files:written");
 	had_old = path_exists(dest);
 	if (had_old && rename(dest, old) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "cannot move '%s' aside: %s", dest, strerror(errno));
 		goto refuse;
 	}
+	folio_crashpoint("revoke.old:aside");
 	if (rename(tmp, dest) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", dest, strerror(errno));
 		if (had_old)
@@ -1682,6 +1781,7 @@ int folio_cert_revoke(folio_site *site, const char *number, const char *reason)
 		goto refuse;
 	}
 	swapped = 1;
+	folio_crashpoint("revoke.files:swapped");
 	if ((error = folio_tx_commit(site)) < 0)
 		goto refuse;
 	swapped = 0;

@@ -599,6 +599,7 @@ int folio_index_update(folio_site *site, const char *const *mentors, size_t n,
 		}
 		if ((error = index_one(&c, &p, mentors[i], stats)) < 0)
 			goto cleanup;
+		folio_crashpoint("index.portfolio");
 		if (i + 1 == n || now_seconds() - tx_start >= INDEX_COMMIT_SECONDS) {
 			if ((error = parser_drain(&p, &c, 1)) < 0)
 				goto cleanup;

@@ -59,6 +59,35 @@ static int qualification_id(folio_site *site, const char *q, const char **out)
 }
 
 /*
+ * `dest` exists but the mentor has no portfolio row: called under the site's
+ * write lock, so it is not a create or import under way but one that died
+ * between moving its repository into place and its COMMIT. An empty
+ * repository (a create's) is removed; one with references (an import's,
+ * perhaps pushed to since) is kept and named.
+ */
+static int orphan_repo(const char *dest, const char *mentor)
+{
+	git_repository *repo = NULL;
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int refs = 1, error = 0;
+
+	if (git_repository_open_bare(&repo, dest) == 0 && git_reference_iterator_new(&it, repo) == 0) {
+		refs = git_reference_next(&ref, it) == 0;
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_repository_free(repo);
+	git_error_clear();
+	if (!refs)
+		return folio_rmtree(dest);
+	error = folio_error_set(FOLIO_EEXISTS,
+		"'%s' exists but mentor '%s' has no portfolio (an interrupted create or import?): move it away, "
+		"or adopt it with 'folio portfolio import'", dest, mentor);
+	return error;
+}
+
+/*
  * Record the portfolio row and its audit entry, then move the prepared
  * repository from tmp into place; the database commit comes last so that a
  * failure anywhere leaves neither behind.
@@ -84,6 +113,8 @@ static int register_portfolio(folio_site *site, const char *mentor, const char *
 			: folio_db_error(site, "cannot add portfolio");
 		goto cleanup;
 	}
+	if (path_exists(dest) && (error = orphan_repo(dest, mentor)) < 0)
+		goto cleanup;
 	if ((error = folio_audit_append(site, action, obj, detail)) < 0)
 		goto cleanup;
 	if (rename(tmp, dest) < 0) {
@@ -124,6 +155,7 @@ static int init_bare(git_repository **repo, const char *path)
 static int prepare_new(folio_site *site, const char *mentor, const char *qualification,
 	const char *verb, const char **qual, char **dest)
 {
+	folio_portfolio p;
 	int error;
 	char *action = folio_asprintf("%s a portfolio for '%s'", verb, mentor ? mentor : "");
 	error = folio_site_require_self_or(site, mentor, FOLIO_ROLE_ADMIN, action);
@@ -132,13 +164,16 @@ static int prepare_new(folio_site *site, const char *mentor, const char *qualifi
 		return error;
 	if ((error = check_mentor(site, mentor)) < 0 || (error = qualification_id(site, qualification, qual)) < 0)
 		return error;
-	*dest = folio_portfolio_repo_path(site, mentor);
-	if (path_exists(*dest)) {
-		error = folio_error_set(FOLIO_EEXISTS, "mentor '%s' already has a portfolio", mentor);
-		free(*dest);
-		*dest = NULL;
+	/* the row says; a repository without one is dealt with under the write lock (orphan_repo) */
+	if ((error = folio_portfolio__row(&p, site, mentor)) == 0) {
+		folio_portfolio_clear(&p);
+		return folio_error_set(FOLIO_EEXISTS, "mentor '%s' already has a portfolio", mentor);
 	}
-	return error;
+	if (error != FOLIO_ENOTFOUND)
+		return error;
+	folio_error_clear();
+	*dest = folio_portfolio_repo_path(site, mentor);
+	return 0;
 }
 
 int folio_portfolio_create(folio_site *site, const char *mentor, const char *qualification)
@@ -437,6 +472,48 @@ static int signature_for(git_signature **sig, folio_site *site, const char *id)
 	return error;
 }
 
+/*
+ * A writer holds git's lock on main (refs/heads/main.lock) for milliseconds.
+ * One older than this was left by a process that died (SIGKILL, power loss)
+ * and would block every later write to the portfolio, by folio or git push.
+ */
+#define STALE_LOCK_SECONDS 60
+
+/*
+ * Remove main's lock when it is stale: 1 when removed, else 0 with *age set
+ * to its age in seconds (-1 when there is no lock). The check and the
+ * removal happen under the site's write lock, so two folio processes never
+ * both judge the same lock stale and one remove the other's fresh lock (git
+ * itself never removes a lock it did not take).
+ */
+static int remove_stale_lock(folio_site *site, const char *mentor, const char *repo_path, long *age)
+{
+	char *lock = folio_asprintf("%s/refs/heads/main.lock", repo_path);
+	struct stat st;
+	int removed = 0;
+
+	*age = -1;
+	if (folio_tx_begin(site) == 0) {
+		if (stat(lock, &st) == 0) {
+			*age = (long)(time(NULL) - st.st_mtime);
+			if (*age > STALE_LOCK_SECONDS && unlink(lock) == 0) {
+				char *obj = folio_asprintf("portfolio:%s", mentor);
+				char *detail = folio_asprintf("removed a stale lock '%s', %ld seconds old", lock, *age);
+				removed = 1;
+				/* the removal is recorded; the audit row is not what matters */
+				folio_audit_append(site, "repository.unlock", obj, detail);
+				free(obj);
+				free(detail);
+			}
+		}
+		if (folio_tx_commit(site) < 0)
+			folio_tx_rollback(site);
+	}
+	folio_error_clear();
+	free(lock);
+	return removed;
+}
+
 int folio_entry_add(folio_site *site, const char *mentor, const char *text, size_t len,
 	const folio_entry_options *opts, char **path_out, char commit_out[41])
 {
@@ -453,6 +530,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 	char *title = NULL, *slug = NULL, *repo_path = NULL, *obj = NULL, *detail = NULL;
 	char today[11], date[11];
 	size_t bad = 0;
+	long lock_age = -1;
 	int error, rc, found = 0;
 
 	if (!opts)
@@ -534,6 +612,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		error = folio_git_error(rc, "cannot write entry");
 		goto cleanup;
 	}
+	folio_crashpoint("entry.blob:written");
 	if ((error = signature_for(&author, site, mentor)) < 0 ||
 	    (error = signature_for(&committer, site, site->actor)) < 0)
 		goto cleanup;
@@ -579,6 +658,7 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		rc = git_commit_create(&commit_id, repo, NULL, author, committer, NULL, msg, tree, found ? 1 : 0, parents);
 		if (rc == 0) {
 			git_reference *ref = NULL;
+			folio_crashpoint("entry.commit:written");
 			/* a zero id means "main must not exist yet", checked under the lock too */
 			if (!found)
 				memset(&parent_id, 0, sizeof(parent_id));
@@ -588,18 +668,29 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 		free(msg);
 		if (rc == 0)
 			break;
-		if ((rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) && attempt < 50) {
+		if (rc == GIT_ELOCKED && remove_stale_lock(site, mentor, repo_path, &lock_age)) {
+			git_error_clear();
+			continue;
+		}
+		/* a lock is held for milliseconds: about 3 seconds of it is enough to say so */
+		if ((rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED) && attempt < (rc == GIT_ELOCKED ? 25 : 50)) {
 			git_error_clear();
 			usleep(10000u * (unsigned)(attempt + 1));
 			continue;
 		}
 		error = folio_git_error(rc, "cannot commit entry");
-		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
+		if (rc == GIT_ELOCKED && lock_age >= 0)
+			error = folio_error_set(FOLIO_ECONFLICT,
+				"the portfolio of '%s' is locked: '%s/refs/heads/main.lock' is %ld seconds old; another git or folio "
+				"command is writing, or one was killed (folio removes the lock once it is over %d seconds old)",
+				mentor, repo_path, lock_age, STALE_LOCK_SECONDS);
+		else if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS || rc == GIT_ELOCKED)
 			error = folio_error_set(FOLIO_ECONFLICT,
 				"the portfolio of '%s' kept changing while adding the entry: try again", mentor);
 		goto cleanup;
 	}
 	git_oid_tostr(commit_out, 41, &commit_id);
+	folio_crashpoint("entry.ref:moved");
 
 	/* record it: the git objects exist, so the audit row comes after them */
 	obj = folio_asprintf("portfolio:%s", mentor);

@@ -582,6 +582,7 @@ static int record_one(folio_site *site, const folio_submission *s, const char *s
 	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
 	if ((error = step_done(site, st, "cannot record the judgement")) < 0)
 		goto cleanup;
+	folio_crashpoint("review.judgement:stored");
 	obj = sub_object(s);
 	detail = folio_asprintf("%s %s", standard, judgement);
 	error = folio_audit_change(site, "review.record", obj, NULL, NULL, s->commit, detail);

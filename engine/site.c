@@ -162,11 +162,13 @@ int folio_tx_begin(folio_site *site)
 
 int folio_tx_commit(folio_site *site)
 {
+	folio_crashpoint("tx.commit:before");
 	if (sqlite3_exec(site->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		int error = folio_db_error(site, "cannot commit to the site database");
 		folio_tx_rollback(site);
 		return error;
 	}
+	folio_crashpoint("tx.commit:after");
 	return 0;
 }
 
@@ -822,6 +824,7 @@ int folio_audit_change(folio_site *site, const char *action, const char *object,
 	sqlite3_finalize(st);
 	st = NULL;
 	audit_hash(hash, prev, &r);
+	folio_crashpoint("audit.append");
 	if ((error = folio_db_prepare(site, &st,
 		"INSERT INTO audit(seq, time, actor, real_actor, action, object, detail, from_state, to_state, commit_id, hash)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")) < 0)

@@ -583,6 +583,7 @@ static int submit(folio_site *site, const char *mentor, const char *panel_id, in
 		goto cleanup;
 	if ((error = insert_submission(site, mentor, q->id, panel.id, cov->commit, resubmit ? last.id : 0, &id)) < 0)
 		goto cleanup;
+	folio_crashpoint("submit.inserted");
 	note = resubmit ? folio_asprintf("resubmission of submission %lld, for panel %s", last.id, panel.id)
 			: folio_asprintf("for panel %s", panel.id);
 	if ((error = folio_wf_created(site, id, "submitted", note)) < 0)

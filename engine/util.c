@@ -2,10 +2,14 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ allocation */
 
@@ -250,4 +254,45 @@ void folio_sha256_hex(char out[65], const void *data, size_t len)
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+/* ------------------------------------------------------------ crash tests */
+
+/* -1: environment not read yet; 0: off; 1: on */
+static atomic_int crash_state = -1;
+static long crash_target;
+static const char *crash_log;
+static atomic_long crash_reached;
+
+void folio_crashpoint(const char *name)
+{
+	int state = atomic_load_explicit(&crash_state, memory_order_acquire);
+	if (state == 0)
+		return;
+	if (state < 0) {
+		/* a race here only reads the same environment twice */
+		const char *n = getenv("FOLIO_CRASHPOINT");
+		crash_log = getenv("FOLIO_CRASHPOINT_LOG");
+		if (crash_log && !*crash_log)
+			crash_log = NULL;
+		crash_target = n ? strtol(n, NULL, 10) : 0;
+		state = crash_target > 0 || crash_log;
+		atomic_store_explicit(&crash_state, state, memory_order_release);
+		if (!state)
+			return;
+	}
+	long reached = atomic_fetch_add(&crash_reached, 1) + 1;
+	if (crash_log) {
+		/* one write(2) per line with O_APPEND: lines of parallel processes never mix */
+		int fd = open(crash_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+		if (fd >= 0) {
+			char *line = folio_asprintf("%s\n", name);
+			ssize_t ignored = write(fd, line, strlen(line));
+			(void)ignored;
+			free(line);
+			close(fd);
+		}
+	}
+	if (reached == crash_target)
+		raise(SIGKILL);
 }

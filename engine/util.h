@@ -55,4 +55,13 @@ int folio_strncasecmp_ascii(const char *a, const char *b, size_t n);
 /* Hex SHA-256 of data into out[65]. */
 void folio_sha256_hex(char out[65], const void *data, size_t len);
 
+/*
+ * Fault injection for the crash tests (tests/crash/). Each call is one step
+ * a command passes; `name` says which ("tx.commit:before"). With
+ * FOLIO_CRASHPOINT=N in the environment the Nth step reached in the process
+ * raises SIGKILL; with FOLIO_CRASHPOINT_LOG=FILE each step's name is
+ * appended to FILE first. Neither set: one cached getenv, nothing else.
+ */
+void folio_crashpoint(const char *name);
+
 #endif

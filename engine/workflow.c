@@ -62,6 +62,7 @@ int folio_wf_created(folio_site *site, long long id, const char *to, const char 
 	int error;
 	if ((error = history_add(site, id, NULL, to, note)) < 0)
 		return error;
+	folio_crashpoint("submission.history:added");
 	return audit_state(site, id, NULL, to, note);
 }
 
@@ -95,6 +96,7 @@ int folio_wf_set_state(folio_site *site, long long id, const char *const *from, 
 		error = folio_db_error(site, "cannot change the submission's state");
 		goto cleanup;
 	}
+	folio_crashpoint("submission.state:updated");
 	if ((error = history_add(site, id, current, to, note)) == 0)
 		error = audit_state(site, id, current, to, note);
 cleanup:
@@ -327,6 +329,7 @@ int folio_notify(folio_site *site, const char *person, const char *subject, cons
 	}
 	path = folio_asprintf("%s/%s-%ld-%lu-%s.eml", dir, stamp, (long)getpid(), seq, person);
 	tmp = folio_asprintf("%s/.%s-%ld-%lu-%s.tmp", dir, stamp, (long)getpid(), seq, person);
+	folio_crashpoint("outbox:before-write");
 	f = fopen(tmp, "wb");
 	if (!f || fwrite(msg.ptr, 1, msg.size, f) != msg.size || fclose(f) != 0) {
 		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", tmp, strerror(errno));
@@ -335,10 +338,12 @@ int folio_notify(folio_site *site, const char *person, const char *subject, cons
 		unlink(tmp);
 		goto cleanup;
 	}
+	folio_crashpoint("outbox:written");
 	if (rename(tmp, path) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", path, strerror(errno));
 		unlink(tmp);
 	}
+	folio_crashpoint("outbox:renamed");
 cleanup:
 	folio_person_clear(&p);
 	folio_buf_free(&msg);

@@ -41,6 +41,19 @@ if [ -f tests/browser/run.sh ]; then
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$rc" -ne 0 ] && failedsuites="$failedsuites browser"
 fi
+# crash tests: folio killed at every crashpoint (tests/crash/t_*.sh, same summary line as the CLI scripts)
+for t in tests/crash/t_*.sh; do
+	[ -f "$t" ] || continue
+	FOLIO="$(pwd)/$build/folio" sh "$t" >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	line=$(sed -n 's/^cli [a-z_0-9-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -1)
+	p=${line% *}; f=${line#* }
+	[ -n "$line" ] || { p=0; f=1; }
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$rc" -ne 0 ] && failedsuites="$failedsuites $(basename "$t" .sh)"
+done
 rm -f "$log"
 [ -n "$failedsuites" ] && echo "failing suites:$failedsuites"
 echo "$passed passed, $failed failed"
