@@ -7,6 +7,7 @@
 #include "folio/people.h"
 #include "folio/portfolio.h"
 #include "gitutil.h"
+#include "pack_internal.h"
 #include "util.h"
 #include "workflow_internal.h"
 
@@ -832,63 +833,18 @@ static json_t *doc_certificate(const cert_doc *d)
 	return o;
 }
 
-/* A printable certificate (SPEC §7). */
-static char *doc_html(folio_site *site, const cert_doc *d)
+/* The printable certificate (SPEC §7): the same page `cert print` gives. */
+static char *doc_html(folio_site *site, const cert_doc *d, const char *svg)
 {
 	folio_buf b = FOLIO_BUF_INIT;
-	const folio_framework *fw = site->fw;
-
-	folio_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Certificate ");
-	xml_escape(&b, d->number);
-	folio_buf_puts(&b, "</title>\n<style>\n"
-			   "@page { size: A4 landscape; margin: 15mm; }\n"
-			   "body { font-family: Georgia, 'Times New Roman', serif; text-align: center; color: #1d1d1d; }\n"
-			   ".page { border: 6px double #1d3557; padding: 2em 3em; }\n"
-			   ".holder { font-size: 2.2em; margin: 0.3em 0; }\n"
-			   ".qualification { font-size: 1.6em; font-weight: bold; }\n"
-			   "ul { list-style: none; padding: 0; }\n"
-			   "table { margin: 1.5em auto 0; border-collapse: collapse; font-size: 0.9em; text-align: left; }\n"
-			   "th { padding-right: 1em; font-weight: normal; color: #555; }\n"
-			   "code { font-size: 0.85em; }\n"
-			   ".revoked { color: #a00000; font-weight: bold; font-size: 1.3em; }\n"
-			   "</style>\n</head>\n<body>\n<div class=\"page\">\n");
-	if (d->revoked) {
-		folio_buf_puts(&b, "<p class=\"revoked\">Revoked on ");
-		xml_escape(&b, d->revoked);
-		folio_buf_puts(&b, ": ");
-		xml_escape(&b, d->revoked_reason ? d->revoked_reason : "");
-		folio_buf_puts(&b, "</p>\n");
-	}
-	folio_buf_puts(&b, "<p>");
-	xml_escape(&b, d->issuer_name);
-	folio_buf_puts(&b, "</p>\n<h1>Certificate</h1>\n<p>This certifies that</p>\n<p class=\"holder\">");
-	xml_escape(&b, d->holder->name);
-	folio_buf_puts(&b, "</p>\n<p>has been awarded</p>\n<p class=\"qualification\">");
-	xml_escape(&b, d->qual->name);
-	folio_buf_puts(&b, " (");
-	xml_escape(&b, d->qual->id);
-	folio_buf_puts(&b, ")</p>\n<p>for a reflective portfolio evidencing the ");
-	xml_escape(&b, folio_framework_title(fw));
-	folio_buf_puts(&b, ":</p>\n<ul>\n");
-	for (size_t i = 0; i < folio_framework_standard_count(fw); i++) {
-		const folio_standard *s = folio_framework_standard(fw, i);
-		folio_buf_puts(&b, "<li>");
-		xml_escape(&b, s->id);
-		folio_buf_puts(&b, " ");
-		xml_escape(&b, s->title);
-		folio_buf_puts(&b, "</li>\n");
-	}
-	folio_buf_puts(&b, "</ul>\n<table>\n<tr><th>Certificate</th><td>");
-	xml_escape(&b, d->number);
-	folio_buf_puts(&b, "</td></tr>\n<tr><th>Issued</th><td>");
-	folio_buf_put(&b, d->issued, strlen(d->issued) >= 10 ? 10 : strlen(d->issued));
-	folio_buf_puts(&b, "</td></tr>\n<tr><th>Panel</th><td>");
-	xml_escape(&b, d->panel);
-	folio_buf_puts(&b, "</td></tr>\n<tr><th>Approved by</th><td>");
-	xml_escape(&b, d->approver->name);
-	folio_buf_puts(&b, "</td></tr>\n<tr><th>Portfolio commit</th><td><code>");
-	xml_escape(&b, d->commit);
-	folio_buf_puts(&b, "</code></td></tr>\n</table>\n</div>\n</body>\n</html>\n");
+	folio_certificate c = {
+		.number = (char *)d->number, .submission = d->submission, .holder = d->holder->id,
+		.holder_name = d->holder->name, .qualification = (char *)d->qual->id, .issued = (char *)d->issued,
+		.panel = (char *)d->panel, .approved_by = d->approver->id, .revoked = (char *)d->revoked,
+		.revoked_reason = (char *)d->revoked_reason,
+	};
+	snprintf(c.commit, sizeof(c.commit), "%s", d->commit);
+	folio_cert_page_html(&b, site, &c, svg, strlen(svg), d->issuer_name);
 	return folio_buf_detach(&b);
 }
 
@@ -939,7 +895,7 @@ static int write_files(folio_site *site, const char *dir, const cert_doc *d, con
 	v = doc_certificate(d);
 	if ((error = write_json(dir, "certificate.json", v)) < 0)
 		goto cleanup;
-	html = doc_html(site, d);
+	html = doc_html(site, d, svg);
 	error = write_file(dir, "certificate.html", html, strlen(html));
 cleanup:
 	json_decref(v);

@@ -86,17 +86,78 @@ static char *name_of(folio_site *site, const char *id)
 	return name;
 }
 
+/* The certificate page of c, its badge image svg beside it, into b (see pack_internal.h). */
+void folio_cert_page_html(folio_buf *b, folio_site *site, const folio_certificate *c, const char *svg, size_t svg_len,
+	const char *issuer_name)
+{
+	folio_panel pn;
+	folio_buf title = FOLIO_BUF_INIT;
+	const folio_framework *fw = site->fw;
+	const folio_qualification *q = folio_framework_find_qualification(fw, c->qualification);
+	char *img = data_uri("image/svg+xml", svg, svg_len), *approver = name_of(site, c->approved_by);
+	int has_panel = folio_panel_get(&pn, site, c->panel) == 0;
+
+	folio_error_clear();
+	folio_buf_printf(&title, "Certificate %s \xe2\x80\x94 %s", c->number, c->holder_name ? c->holder_name : c->holder);
+	folio_pack_page_open(b, title.ptr, fw, cert_css);
+	folio_buf_printf(b, "<div class=\"sheet%s\" id=\"certificate\" data-number=\"", c->revoked ? " revoked" : "");
+	folio_html_escape(b, c->number);
+	folio_buf_puts(b, "\">\n");
+	if (c->revoked)
+		folio_buf_puts(b, "<div class=\"stamp\" id=\"revoked\">REVOKED</div>\n");
+	folio_buf_puts(b, "<div class=\"frame\">\n");
+	if (c->revoked) {
+		folio_buf_puts(b, "<p class=\"revoked-note\">This certificate was revoked on ");
+		put_long_date(b, c->revoked);
+		folio_buf_puts(b, ": ");
+		folio_html_escape(b, c->revoked_reason ? c->revoked_reason : "");
+		folio_buf_puts(b, ". It is not valid.</p>\n");
+	}
+	folio_buf_puts(b, "<p class=\"issuer\">");
+	folio_html_escape(b, issuer_name ? issuer_name : "folio");
+	folio_buf_puts(b, "</p>\n<h1 class=\"title\">Certificate of Award</h1>\n<div class=\"rule\"></div>\n"
+			   "<div class=\"main\">\n<div class=\"words\">\n<p>This certifies that</p>\n<p class=\"holder\">");
+	folio_html_escape(b, c->holder_name ? c->holder_name : c->holder);
+	folio_buf_puts(b, "</p>\n<p>has been awarded</p>\n<p class=\"qualification\">");
+	folio_html_escape(b, q ? q->name : c->qualification);
+	folio_buf_puts(b, " (");
+	folio_html_escape(b, c->qualification);
+	folio_buf_puts(b, ")</p>\n<p>for a reflective portfolio evidencing the ");
+	folio_html_escape(b, folio_framework_title(fw));
+	folio_buf_puts(b, "</p>\n</div>\n<div class=\"badge\"><img alt=\"");
+	folio_html_escape(b, q ? q->name : c->qualification);
+	folio_buf_puts(b, " badge\" src=\"");
+	folio_buf_puts(b, img);
+	folio_buf_puts(b, "\"></div>\n</div>\n<dl class=\"details\">\n<div><dt>Certificate number</dt><dd id=\"number\">");
+	folio_html_escape(b, c->number);
+	folio_buf_puts(b, "</dd></div>\n<div><dt>Date of award</dt><dd>");
+	put_long_date(b, c->issued);
+	folio_buf_puts(b, "</dd></div>\n<div><dt>Approved by</dt><dd><span class=\"sign\">");
+	folio_html_escape(b, approver);
+	folio_buf_puts(b, ", lead mentor</span></dd></div>\n<div><dt>Review panel</dt><dd>");
+	folio_html_escape(b, c->panel);
+	if (has_panel) {
+		folio_buf_puts(b, ", met ");
+		put_long_date(b, pn.date);
+		folio_panel_clear(&pn);
+	}
+	folio_buf_puts(b, "</dd></div>\n<div style=\"grid-column: span 2\"><dt>Earned on portfolio commit</dt><dd><code id=\"commit\">");
+	folio_html_escape(b, c->commit);
+	folio_buf_puts(b, "</code></dd></div>\n</dl>\n</div>\n</div>\n");
+	folio_pack_page_close(b);
+	folio_buf_free(&title);
+	free(approver);
+	free(img);
+}
+
 int folio_cert_print_html(char **html, size_t *len, folio_site *site, const char *number)
 {
 	folio_certificate c;
 	folio_cert_issuer iss;
-	folio_panel pn;
-	folio_buf b = FOLIO_BUF_INIT, title = FOLIO_BUF_INIT;
-	const folio_framework *fw = site->fw;
-	const folio_qualification *q;
-	char *dir = NULL, *svg_path = NULL, *svg = NULL, *img = NULL, *approver = NULL;
+	folio_buf b = FOLIO_BUF_INIT;
+	char *dir = NULL, *svg_path = NULL, *svg = NULL;
 	size_t svg_len = 0;
-	int error, has_panel = 0, has_issuer = 0;
+	int error, has_issuer;
 
 	*html = NULL;
 	if (len)
@@ -109,71 +170,15 @@ int folio_cert_print_html(char **html, size_t *len, folio_site *site, const char
 		error = folio_error_set(error, "cannot print certificate '%s': its badge '%s' cannot be read", c.number, svg_path);
 		goto cleanup;
 	}
-	img = data_uri("image/svg+xml", svg, svg_len);
 	has_issuer = folio_cert_issuer_get(&iss, site) == 0;
-	has_panel = folio_panel_get(&pn, site, c.panel) == 0;
 	folio_error_clear();
-	approver = name_of(site, c.approved_by);
-	q = folio_framework_find_qualification(fw, c.qualification);
-
-	folio_buf_printf(&title, "Certificate %s \xe2\x80\x94 %s", c.number, c.holder_name ? c.holder_name : c.holder);
-	folio_pack_page_open(&b, title.ptr, fw, cert_css);
-	folio_buf_printf(&b, "<div class=\"sheet%s\" id=\"certificate\" data-number=\"", c.revoked ? " revoked" : "");
-	folio_html_escape(&b, c.number);
-	folio_buf_puts(&b, "\">\n");
-	if (c.revoked)
-		folio_buf_puts(&b, "<div class=\"stamp\" id=\"revoked\">REVOKED</div>\n");
-	folio_buf_puts(&b, "<div class=\"frame\">\n");
-	if (c.revoked) {
-		folio_buf_puts(&b, "<p class=\"revoked-note\">This certificate was revoked on ");
-		put_long_date(&b, c.revoked);
-		folio_buf_puts(&b, ": ");
-		folio_html_escape(&b, c.revoked_reason ? c.revoked_reason : "");
-		folio_buf_puts(&b, ". It is not valid.</p>\n");
-	}
-	folio_buf_puts(&b, "<p class=\"issuer\">");
-	folio_html_escape(&b, has_issuer ? iss.name : "folio");
-	folio_buf_puts(&b, "</p>\n<h1 class=\"title\">Certificate of Award</h1>\n<div class=\"rule\"></div>\n"
-			   "<div class=\"main\">\n<div class=\"words\">\n<p>This certifies that</p>\n<p class=\"holder\">");
-	folio_html_escape(&b, c.holder_name ? c.holder_name : c.holder);
-	folio_buf_puts(&b, "</p>\n<p>has been awarded</p>\n<p class=\"qualification\">");
-	folio_html_escape(&b, q ? q->name : c.qualification);
-	folio_buf_puts(&b, " (");
-	folio_html_escape(&b, c.qualification);
-	folio_buf_puts(&b, ")</p>\n<p>for a reflective portfolio evidencing the ");
-	folio_html_escape(&b, folio_framework_title(fw));
-	folio_buf_puts(&b, "</p>\n</div>\n<div class=\"badge\"><img alt=\"");
-	folio_html_escape(&b, q ? q->name : c.qualification);
-	folio_buf_puts(&b, " badge\" src=\"");
-	folio_buf_puts(&b, img);
-	folio_buf_puts(&b, "\"></div>\n</div>\n<dl class=\"details\">\n<div><dt>Certificate number</dt><dd id=\"number\">");
-	folio_html_escape(&b, c.number);
-	folio_buf_puts(&b, "</dd></div>\n<div><dt>Date of award</dt><dd>");
-	put_long_date(&b, c.issued);
-	folio_buf_puts(&b, "</dd></div>\n<div><dt>Approved by</dt><dd><span class=\"sign\">");
-	folio_html_escape(&b, approver);
-	folio_buf_puts(&b, ", lead mentor</span></dd></div>\n<div><dt>Review panel</dt><dd>");
-	folio_html_escape(&b, c.panel);
-	if (has_panel) {
-		folio_buf_puts(&b, ", met ");
-		put_long_date(&b, pn.date);
-	}
-	folio_buf_puts(&b, "</dd></div>\n<div style=\"grid-column: span 2\"><dt>Earned on portfolio commit</dt><dd><code id=\"commit\">");
-	folio_html_escape(&b, c.commit);
-	folio_buf_puts(&b, "</code></dd></div>\n</dl>\n</div>\n</div>\n");
-	folio_pack_page_close(&b);
+	folio_cert_page_html(&b, site, &c, svg, svg_len, has_issuer ? iss.name : NULL);
+	if (has_issuer)
+		folio_cert_issuer_clear(&iss);
 	if (len)
 		*len = b.size;
 	*html = folio_buf_detach(&b);
 cleanup:
-	folio_buf_free(&b);
-	folio_buf_free(&title);
-	if (has_issuer)
-		folio_cert_issuer_clear(&iss);
-	if (has_panel)
-		folio_panel_clear(&pn);
-	free(approver);
-	free(img);
 	free(svg);
 	free(svg_path);
 	free(dir);

@@ -3,6 +3,7 @@
 #define FOLIO_PACK_INTERNAL_H
 
 #include <stddef.h>
+#include "folio/certificate.h"
 #include "folio/evidence.h"
 #include "folio/framework.h"
 #include "util.h"
@@ -44,5 +45,14 @@ typedef struct {
  */
 void folio_pack_entry_html(folio_buf *b, const folio_framework *fw, const folio_doc *doc, const char *text,
 	size_t len, const char *prefix, folio_pack_image_cb image, void *payload, folio_pack_marks *marks);
+
+/*
+ * The printable certificate page of c (A4, one page; revoked ones stamped
+ * REVOKED) with the badge image svg inlined, into b. Shared by
+ * folio_cert_print_html and by certify, which writes it as
+ * certificate.html before its row exists. issuer_name NULL: "folio".
+ */
+void folio_cert_page_html(folio_buf *b, folio_site *site, const folio_certificate *c, const char *svg, size_t svg_len,
+	const char *issuer_name);
 
 #endif

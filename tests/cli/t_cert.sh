@@ -94,6 +94,11 @@ D=$S/certificates/QMS-2026-0001
 for f in certificate.json certificate.html issuer.json badgeclass-qms.json assertion.json badge.svg; do
 	[ -f "$D/$f" ] && pass || fail "$f missing"
 done
+t "the certificate.html certify writes is the page cert print gives"
+run amara --site "$S" cert print QMS-2026-0001 --out "$ROOT/printed.html"
+expect_rc 0
+cmp -s "$ROOT/printed.html" "$D/certificate.html" && pass || fail "certificate.html differs from cert print"
+grep -q 'Certificate of Award' "$D/certificate.html" && pass || fail "certificate.html is not the printable page"
 run admin --site "$S" submission show $AMARA --json
 expect_out '"state": "certified"'
 run admin --site "$S" certify $AMARA
