@@ -15,5 +15,6 @@
 #include "folio/review.h"
 #include "folio/certificate.h"
 #include "folio/mcf.h"
+#include "folio/archive.h"
 
 #endif

@@ -107,5 +107,6 @@ extern const cli_command cli_submission_commands[];
 extern const cli_command cli_assign_commands[];
 extern const cli_command cli_review_commands[];
 extern const cli_command cli_cert_commands[];
+extern const cli_command cli_archive_commands[];
 
 #endif
