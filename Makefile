@@ -17,9 +17,12 @@ DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
-TOOL_CMDS = git pkg-config dimacs-solver
+TOOL_CMDS = git pkg-config dimacs-solver unzip python3
 DEB_git = git
 DEB_pkg-config = pkg-config
+# the archive tests check folio's zips with unzip -t and craft bad ones with Python's zipfile
+DEB_unzip = unzip
+DEB_python3 = python3
 # LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
 DEB_dimacs-solver = liblemon-utils
 
@@ -55,8 +58,9 @@ MCF  = $(BUILD)/folio-mcf
 BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
+BENCH_ARCHIVE = $(BUILD)/folio-bench-archive
 
-.PHONY: all deps check test demo bench clean
+.PHONY: all deps check test demo bench bench-archive clean
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -94,6 +98,9 @@ $(BENCH_MCF): $(BUILD)/bench/bench_mcf.o $(LIB)
 $(BENCH): $(BUILD)/bench/bench.o $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
+$(BENCH_ARCHIVE): $(BUILD)/bench/bench_archive.o $(LIB)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+
 # ------------------------------------------------------------------ set-up
 # Check each library with pkg-config and each tool with `command -v`; install
 # the missing Debian packages as root, otherwise print the one command needed.
@@ -127,8 +134,14 @@ bench: deps
 	$(BENCH) $(BENCH_ARGS)
 	$(BENCH_MCF) $(BENCH_MCF_ARGS)
 
+# archive a cohort (default: build/bench-cohort, generated when missing) against git bundle + git archive
+BENCH_ARCHIVE_SITE ?= $(CURDIR)/$(BUILD)/bench-cohort
+bench-archive: deps
+	$(MAKE) --no-print-directory $(BENCH_ARCHIVE) $(BENCH)
+	$(BENCH_ARCHIVE) --site $(BENCH_ARCHIVE_SITE) $(BENCH_ARCHIVE_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 
--include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d
+-include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d $(BUILD)/bench/bench_archive.d
 -include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_SUPPORT:.o=.d)

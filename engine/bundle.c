@@ -2,6 +2,8 @@
 #include "bundle.h"
 #include "gitutil.h"
 
+#include <git2/sys/repository.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +59,7 @@ static void refs_free(folio_bundle_ref *refs, size_t n)
 	free(refs);
 }
 
-int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo)
+int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config)
 {
 	folio_bundle_ref *refs = NULL;
 	size_t n = 0;
@@ -71,6 +73,14 @@ int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo)
 	*nrefs = 0;
 	if ((error = collect_refs(&refs, &n, repo)) < 0 || n == 0)
 		goto cleanup;
+	if (pack_config) {
+		git_config *cfg = NULL;
+		if ((rc = git_config_open_ondisk(&cfg, pack_config)) < 0 || (rc = git_repository_set_config(repo, cfg)) < 0) {
+			git_config_free(cfg);
+			goto gitfail;
+		}
+		git_config_free(cfg);
+	}
 	if ((rc = git_packbuilder_new(&pb, repo)) < 0 || (rc = git_revwalk_new(&walk, repo)) < 0)
 		goto gitfail;
 	for (size_t i = 0; i < n; i++) {

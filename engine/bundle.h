@@ -21,9 +21,11 @@ typedef struct {
  * Append to `out` a v2 bundle of every branch and tag of `repo`, and HEAD
  * when main exists: "# v2 git bundle\n", "<oid> <refname>\n" lines, a blank
  * line, then a pack written by git_packbuilder. *nrefs gets the number of
- * refs; 0 (and nothing written) for a repository without any.
+ * refs; 0 (and nothing written) for a repository without any. pack_config
+ * (may be NULL): a git config file whose pack.* settings the packbuilder
+ * uses instead of the repository's (the archive narrows the delta window).
  */
-int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo);
+int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config);
 
 /* Parse the header of bundle `data` (named `what` in errors); b borrows the pack from data. */
 int folio_bundle_parse(folio_bundle *b, const unsigned char *data, size_t len, const char *what);
