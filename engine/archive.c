@@ -1038,7 +1038,11 @@ static int zload(zcontents *z, strlist *p, int *fatal, const char *path, const f
 		return folio_error_set(FOLIO_ENOTFOUND, "no archive '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return folio_error_set(FOLIO_EINVALID, "'%s' is not a file", path);
-	if (!(za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr))) {
+	/* libzip's consistency checks refuse duplicate names outright; we name them ourselves */
+	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (!za && zerr == ZIP_ER_EXISTS)
+		za = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!za) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);
 		problem(p, "not a zip archive, or a damaged one: %s", zip_error_strerror(&ze));
