@@ -272,24 +272,41 @@ cleanup:
 
 /* ------------------------------------------------------------ write */
 
+/*
+ * libzip reads every member's data only in zip_close. Rather than hold the
+ * whole archive in memory until then, member data is appended to one spill
+ * file next to the zip, and each member is a range of it.
+ */
 typedef struct {
 	zip_t *za;
 	json_t *members;   /* manifest "members" */
 	size_t count;
+	FILE *spill;
+	char *spill_path;
+	unsigned long long spill_size;
 } zwriter;
 
-/* Add a member from malloc'd data (zip takes it); record its hash and size. */
+/* Add a member from malloc'd data (freed here); record its hash and size. */
 static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
 {
 	char hex[65];
 	zip_source_t *src;
 	zip_int64_t idx;
 	folio_sha256_hex(hex, data, len);
-	src = zip_source_buffer(w->za, data, len, 1);
-	if (!src) {
-		free(data);
-		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	if (len == 0) {
+		src = zip_source_buffer(w->za, NULL, 0, 0);
+	} else {
+		/* libzip checks the range against the file's size now: flush first */
+		if (fwrite(data, 1, len, w->spill) != len || fflush(w->spill) != 0) {
+			free(data);
+			return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w->spill_path, strerror(errno));
+		}
+		src = zip_source_file(w->za, w->spill_path, w->spill_size, (zip_int64_t)len);
+		w->spill_size += len;
 	}
+	free(data);
+	if (!src)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	if ((idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
 		zip_source_free(src);
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
@@ -698,7 +715,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 {
 	folio_archive_options none = { 0 };
 	strlist mentors = { 0 };
-	zwriter w = { NULL, NULL, 0 };
+	zwriter w = { NULL, NULL, 0, NULL, NULL, 0 };
 	zprogress_ctx pctx;
 	json_t *manifest = NULL, *portfolios = NULL;
 	char *tmp = NULL, *dir = NULL, *now = NULL, *text = NULL, *base = NULL;
@@ -742,6 +759,11 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		zip_error_init_with_code(&ze, zerr);
 		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", tmp, zip_error_strerror(&ze));
 		zip_error_fini(&ze);
+		goto cleanup;
+	}
+	w.spill_path = folio_asprintf("%s.data", tmp);
+	if (!(w.spill = fopen(w.spill_path, "w+"))) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
 		goto cleanup;
 	}
 	w.members = json_array();
@@ -813,6 +835,10 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 	if (opts->progress) {
 		pctx.o = opts;
 		zip_register_progress_callback_with_state(w.za, 0.01, zip_progress, NULL, &pctx);
+	}
+	if (fflush(w.spill) != 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
+		goto cleanup;
 	}
 	if (zip_close(w.za) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", zip_path, zip_strerror(w.za));
@@ -892,6 +918,12 @@ cleanup:
 	}
 	if (w.za)
 		zip_discard(w.za);
+	if (w.spill)
+		fclose(w.spill);
+	if (w.spill_path) {
+		unlink(w.spill_path);
+		free(w.spill_path);
+	}
 	if (tmp)
 		unlink(tmp);
 	(void)placed;
