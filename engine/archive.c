@@ -199,14 +199,30 @@ static const table_desc tables[] = {
 	  "accepted_by" }, "mentor = ?1", "number" },
 	{ "certificate", { "number", "submission", "holder", "qualification", "issued", "panel", "approved_by",
 	  "commit_id", "assertion", "revoked", "revoked_reason" }, "holder = ?1 OR submission IN " SUBS, "number" },
+	/* read from temp.archive_audit (AUDIT_BY_MENTOR): the audit log has no index to find a portfolio's rows */
 	{ "audit", { "seq", "time", "actor", "real_actor", "action", "object", "detail", "from_state", "to_state",
-	  "commit_id", "hash" },
-	  "object IN ('portfolio:' || ?1, 'person:' || ?1)"
-	  " OR substr(object, 1, length(?1) + 10) = 'feedback:' || ?1 || '/'"
-	  " OR object IN (SELECT 'certificate:' || number FROM certificate WHERE holder = ?1)"
-	  " OR (substr(object, 1, 11) = 'submission:' AND CAST(substr(object, 12) AS INTEGER) IN " SUBS ")",
-	  "seq" },
+	  "commit_id", "hash" }, "mentor = ?1", "seq" },
 };
+
+/*
+ * The audit rows about each portfolio: its own, its person's, its feedback
+ * items', its certificates' and its submissions'. Built once per archive,
+ * indexed by mentor (a scan of the audit log per portfolio cost seconds).
+ */
+#define AUDIT_COLS "seq, time, actor, real_actor, action, object, detail, from_state, to_state, commit_id, hash"
+static const char audit_by_mentor[] =
+	"DROP TABLE IF EXISTS temp.archive_audit;"
+	"CREATE TEMP TABLE archive_audit AS SELECT CASE"
+	"  WHEN substr(object, 1, 10) = 'portfolio:' THEN substr(object, 11)"
+	"  WHEN substr(object, 1, 7) = 'person:' THEN substr(object, 8)"
+	"  WHEN substr(object, 1, 9) = 'feedback:' AND instr(object, '/') > 0"
+	"    THEN substr(object, 10, instr(object, '/') - 10)"
+	"  WHEN substr(object, 1, 12) = 'certificate:'"
+	"    THEN (SELECT holder FROM certificate WHERE number = substr(object, 13))"
+	"  WHEN substr(object, 1, 11) = 'submission:'"
+	"    THEN (SELECT mentor FROM submission WHERE id = CAST(substr(object, 12) AS INTEGER))"
+	"  END AS mentor, " AUDIT_COLS " FROM audit;"
+	"CREATE INDEX temp.archive_audit_mentor ON archive_audit(mentor, seq);";
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 static size_t ncols(const table_desc *t)
@@ -233,7 +249,8 @@ static int table_dump(json_t **out, folio_site *site, const table_desc *t, const
 
 	folio_buf_puts(&sql, "SELECT ");
 	col_list(&sql, t);
-	folio_buf_printf(&sql, " FROM %s WHERE %s ORDER BY %s", t->name, t->where, t->order);
+	folio_buf_printf(&sql, " FROM %s WHERE %s ORDER BY %s", strcmp(t->name, "audit") == 0 ? "temp.archive_audit" : t->name,
+		t->where, t->order);
 	if ((error = folio_db_prepare(site, &st, sql.ptr)) < 0)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
@@ -768,6 +785,8 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 	}
 	w.members = json_array();
 	portfolios = json_array();
+	if ((error = folio_db_exec(site, audit_by_mentor)) < 0)
+		goto cleanup;
 	/* git work on worker threads, in order; the database and the zip stay on this thread */
 	latest = folio_calloc(mentors.n + 1, sizeof(long long));
 	pool.jobs = folio_calloc(mentors.n + 1, sizeof(git_job));
@@ -908,6 +927,7 @@ cleanup:
 			pthread_join(threads[i], NULL);
 		free(threads);
 	}
+	sqlite3_exec(site->db, "DROP TABLE IF EXISTS temp.archive_audit", NULL, NULL, NULL);
 	for (size_t i = 0; i < pool.n; i++)
 		git_job_clear(&pool.jobs[i]);
 	free(pool.jobs);
