@@ -16,5 +16,6 @@
 #include "folio/certificate.h"
 #include "folio/mcf.h"
 #include "folio/pack.h"
+#include "folio/archive.h"
 
 #endif

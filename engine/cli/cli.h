@@ -108,5 +108,6 @@ extern const cli_command cli_assign_commands[];
 extern const cli_command cli_review_commands[];
 extern const cli_command cli_cert_commands[];
 extern const cli_command cli_pack_commands[];
+extern const cli_command cli_archive_commands[];
 
 #endif

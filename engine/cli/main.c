@@ -21,6 +21,7 @@ static const cli_command *const groups[] = {
 	cli_site_commands, cli_people_commands, cli_portfolio_commands, cli_evidence_commands,
 	cli_panel_commands, cli_submission_commands, cli_assign_commands, cli_review_commands, cli_cert_commands,
 	cli_pack_commands,
+	cli_archive_commands,
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 

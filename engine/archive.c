@@ -1,0 +1,2123 @@
+/* engine/archive.c: zip archives of portfolios (bundle, Markdown, pack, records, badges): write, verify, restore, remove. */
+#include "folio/archive.h"
+
+#include "bundle.h"
+#include "folio/pack.h"
+#include "folio/people.h"
+#include "gitutil.h"
+#include "site_internal.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#define MANIFEST "manifest.json"
+#define RATIO_FLOOR (1u << 20) /* members smaller than this may compress as well as they like */
+#define PACK_CONFIG "[pack]\n\twindowMemory = 1\n"
+
+/* ------------------------------------------------------------ small helpers */
+
+typedef struct {
+	char **v;
+	size_t n, cap;
+} strlist;
+
+static void strlist_add(strlist *l, char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = folio_realloc(l->v, l->cap * sizeof(char *));
+	}
+	l->v[l->n++] = s;
+}
+
+static void strlist_free(strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void problem(strlist *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void problem(strlist *p, const char *f, ...)
+{
+	folio_buf b = FOLIO_BUF_INIT;
+	va_list ap;
+	va_start(ap, f);
+	folio_buf_vprintf(&b, f, ap);
+	va_end(ap);
+	strlist_add(p, folio_buf_detach(&b));
+}
+
+void folio_archive_problems_free(char **problems, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(problems[i]);
+	free(problems);
+}
+
+static int path_exists(const char *p)
+{
+	struct stat st;
+	return lstat(p, &st) == 0;
+}
+
+static int hex40(const char *s)
+{
+	if (!s || strlen(s) != 40)
+		return 0;
+	for (int i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* A certificate number as folio issues them: QMS-2027-0001 (letters, digits, '-', '_', '.'; no ".."). */
+static int number_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 64 || s[0] == '.' || strstr(s, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A member name is safe to hold and restore: relative, '/'-separated, no empty,
+ * "." or ".." component, no backslash, no control character, no drive letter.
+ * Returns NULL when safe, else why not.
+ */
+static const char *name_unsafe(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0)
+		return "an empty name";
+	if (name[0] == '/')
+		return "an absolute path";
+	if (n >= 2 && name[1] == ':')
+		return "a drive letter";
+	if (n > 1024)
+		return "a name too long";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == '\\' || name[i] == 0x7f)
+			return "a backslash or control character";
+	for (const char *p = name; *p;) {
+		size_t len = strcspn(p, "/");
+		if (len == 0)
+			return "an empty path component";
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return "a '.' or '..' path component";
+		p += len;
+		if (*p == '/')
+			p++;
+		if (*p == '\0' && p[-1] == '/')
+			return "a directory name";
+	}
+	return NULL;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return folio_strdup(".");
+	if (slash == path)
+		return folio_strdup("/");
+	return folio_strndup(path, (size_t)(slash - path));
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	ssize_t w = 0;
+	size_t done = 0;
+	if (fd < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", path, strerror(errno));
+	while (done < len && (w = write(fd, (const char *)data + done, len - done)) > 0)
+		done += (size_t)w;
+	if (done < len || close(fd) < 0) {
+		int e = errno;
+		if (done < len)
+			close(fd);
+		unlink(path);
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", path, strerror(e));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ records: the tables of one portfolio */
+
+/* The portfolio's submissions, and the people its records name. ?1 is the mentor. */
+#define SUBS "(SELECT id FROM submission WHERE mentor = ?1)"
+#define PEOPLE "(SELECT ?1 UNION SELECT lead FROM person WHERE id = ?1" \
+	" UNION SELECT reviewer FROM assignment WHERE submission IN " SUBS \
+	" UNION SELECT chair FROM moderation WHERE submission IN " SUBS \
+	" UNION SELECT approved_by FROM submission WHERE mentor = ?1" \
+	" UNION SELECT chair FROM panel WHERE id IN (SELECT panel FROM submission WHERE mentor = ?1))"
+
+typedef struct {
+	const char *name;
+	const char *cols[12];
+	const char *where;
+	const char *order;
+} table_desc;
+
+/* In restore order: what a row refers to comes before it. */
+static const table_desc tables[] = {
+	{ "school", { "id", "name", "phase" }, "id IN (SELECT school FROM person WHERE id IN " PEOPLE ")", "id" },
+	{ "person", { "id", "name", "email", "school", "login", "lead", "created" }, "id IN " PEOPLE, "id" },
+	{ "person_role", { "person", "role" }, "person IN " PEOPLE, "person, role" },
+	{ "panel", { "id", "year", "term", "date", "deadline", "state", "chair" },
+	  "id IN (SELECT panel FROM submission WHERE mentor = ?1)", "id" },
+	{ "portfolio", { "mentor", "qualification", "created" }, "mentor = ?1", "mentor" },
+	{ "exemption", { "mentor", "qualification", "reason", "created", "created_by" }, "mentor = ?1", "mentor" },
+	{ "submission", { "id", "mentor", "qualification", "panel", "commit_id", "previous", "state", "outcome",
+	  "approved_by", "approved", "created" }, "mentor = ?1", "id" },
+	{ "submission_history", { "submission", "seq", "from_state", "to_state", "actor", "time", "note" },
+	  "submission IN " SUBS, "submission, seq" },
+	{ "assignment", { "submission", "reviewer", "done" }, "submission IN " SUBS, "submission, reviewer" },
+	{ "judgement", { "submission", "reviewer", "standard", "judgement", "comment", "time" },
+	  "submission IN " SUBS, "submission, reviewer, standard" },
+	{ "moderation", { "submission", "standard", "judgement", "chair", "comment", "time" },
+	  "submission IN " SUBS, "submission, standard" },
+	{ "feedback", { "mentor", "number", "submission", "standard", "text", "status", "note", "addressed_commit",
+	  "accepted_by" }, "mentor = ?1", "number" },
+	{ "certificate", { "number", "submission", "holder", "qualification", "issued", "panel", "approved_by",
+	  "commit_id", "assertion", "revoked", "revoked_reason" }, "holder = ?1 OR submission IN " SUBS, "number" },
+	/* read from temp.archive_audit (AUDIT_BY_MENTOR): the audit log has no index to find a portfolio's rows */
+	{ "audit", { "seq", "time", "actor", "real_actor", "action", "object", "detail", "from_state", "to_state",
+	  "commit_id", "hash" }, "mentor = ?1", "seq" },
+};
+
+/*
+ * The audit rows about each portfolio: its own, its person's, its feedback
+ * items', its certificates' and its submissions'. Built once per archive,
+ * indexed by mentor (a scan of the audit log per portfolio cost seconds).
+ */
+#define AUDIT_COLS "seq, time, actor, real_actor, action, object, detail, from_state, to_state, commit_id, hash"
+static const char audit_by_mentor[] =
+	"DROP TABLE IF EXISTS temp.archive_audit;"
+	"CREATE TEMP TABLE archive_audit AS SELECT CASE"
+	"  WHEN substr(object, 1, 10) = 'portfolio:' THEN substr(object, 11)"
+	"  WHEN substr(object, 1, 7) = 'person:' THEN substr(object, 8)"
+	"  WHEN substr(object, 1, 9) = 'feedback:' AND instr(object, '/') > 0"
+	"    THEN substr(object, 10, instr(object, '/') - 10)"
+	"  WHEN substr(object, 1, 12) = 'certificate:'"
+	"    THEN (SELECT holder FROM certificate WHERE number = substr(object, 13))"
+	"  WHEN substr(object, 1, 11) = 'submission:'"
+	"    THEN (SELECT mentor FROM submission WHERE id = CAST(substr(object, 12) AS INTEGER))"
+	"  END AS mentor, " AUDIT_COLS " FROM audit;"
+	"CREATE INDEX temp.archive_audit_mentor ON archive_audit(mentor, seq);";
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+static size_t ncols(const table_desc *t)
+{
+	size_t n = 0;
+	while (n < 12 && t->cols[n])
+		n++;
+	return n;
+}
+
+static void col_list(folio_buf *b, const table_desc *t)
+{
+	for (size_t c = 0; c < ncols(t); c++)
+		folio_buf_printf(b, "%s%s", c ? ", " : "", t->cols[c]);
+}
+
+/* Rows of one table for `mentor` as a JSON array of objects (column -> value). */
+static int table_dump(json_t **out, folio_site *site, const table_desc *t, const char *mentor)
+{
+	folio_buf sql = FOLIO_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int error, rc;
+
+	folio_buf_puts(&sql, "SELECT ");
+	col_list(&sql, t);
+	folio_buf_printf(&sql, " FROM %s WHERE %s ORDER BY %s", strcmp(t->name, "audit") == 0 ? "temp.archive_audit" : t->name,
+		t->where, t->order);
+	if ((error = folio_db_prepare(site, &st, sql.ptr)) < 0)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		for (size_t c = 0; c < ncols(t); c++) {
+			json_t *v;
+			switch (sqlite3_column_type(st, (int)c)) {
+			case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(st, (int)c)); break;
+			case SQLITE_FLOAT: v = json_real(sqlite3_column_double(st, (int)c)); break;
+			case SQLITE_NULL: v = json_null(); break;
+			default: v = json_string((const char *)sqlite3_column_text(st, (int)c)); break;
+			}
+			if (!v) {
+				json_decref(row);
+				error = folio_error_set(FOLIO_EINVALID, "table %s holds text that is not UTF-8 (column %s)",
+					t->name, t->cols[c]);
+				goto cleanup;
+			}
+			json_object_set_new(row, t->cols[c], v);
+		}
+		json_array_append_new(arr, row);
+	}
+	if (rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read the records");
+cleanup:
+	sqlite3_finalize(st);
+	folio_buf_free(&sql);
+	if (error < 0) {
+		json_decref(arr);
+		arr = NULL;
+	}
+	*out = arr;
+	return error;
+}
+
+/* ------------------------------------------------------------ write */
+
+/*
+ * libzip reads every member's data only in zip_close. Rather than hold the
+ * whole archive in memory until then, member data is appended to one spill
+ * file next to the zip, and each member is a range of it.
+ */
+typedef struct {
+	zip_t *za;
+	json_t *members;   /* manifest "members" */
+	size_t count;
+	FILE *spill;
+	char *spill_path;
+	unsigned long long spill_size;
+} zwriter;
+
+/* Add a member from malloc'd data (freed here); record its hash and size. */
+static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
+{
+	char hex[65];
+	zip_source_t *src;
+	zip_int64_t idx;
+	folio_sha256_hex(hex, data, len);
+	if (len == 0) {
+		src = zip_source_buffer(w->za, NULL, 0, 0);
+	} else {
+		/* libzip checks the range against the file's size now: flush first */
+		if (fwrite(data, 1, len, w->spill) != len || fflush(w->spill) != 0) {
+			free(data);
+			return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w->spill_path, strerror(errno));
+		}
+		src = zip_source_file(w->za, w->spill_path, w->spill_size, (zip_int64_t)len);
+		w->spill_size += len;
+	}
+	free(data);
+	if (!src)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	if ((idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	}
+	/* bundles are packs, already compressed: store them */
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : 1) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	/* regular file, rw-r--r--, so unzip and restore see no surprise */
+	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
+	json_array_append_new(w->members, json_pack("{s:s, s:I, s:s}", "name", name, "size", (json_int_t)len,
+		"sha256", hex));
+	w->count++;
+	return 0;
+}
+
+static int zadd_text(zwriter *w, const char *name, const char *text)
+{
+	return zadd(w, name, folio_strdup(text), strlen(text), 0);
+}
+
+/* A Markdown file of the pinned tree, read by a worker, added to the zip by the main thread. */
+typedef struct {
+	char *member;
+	char *data;
+	size_t len;
+} md_file;
+
+typedef struct {
+	git_repository *repo;
+	const char *mentor;
+	md_file *files;
+	size_t n, cap;
+	int error;
+} md_walk;
+
+static int md_each(const char *root, const git_tree_entry *e, void *payload)
+{
+	md_walk *m = payload;
+	const char *name = git_tree_entry_name(e);
+	size_t n = strlen(name);
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	git_blob *blob = NULL;
+	char *member;
+	int rc;
+
+	if ((mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) || n < 4 ||
+	    folio_strncasecmp_ascii(name + n - 3, ".md", 3) != 0)
+		return 0;
+	member = folio_asprintf("%s/markdown/%s%s", m->mentor, root, name);
+	if (name_unsafe(member)) { /* git allows names no unzip should be handed */
+		free(member);
+		return 0;
+	}
+	if ((rc = git_blob_lookup(&blob, m->repo, git_tree_entry_id(e))) < 0) {
+		m->error = folio_git_error(rc, "cannot read the portfolio's Markdown");
+		free(member);
+		return -1;
+	}
+	size_t len = (size_t)git_blob_rawsize(blob);
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 32;
+		m->files = folio_realloc(m->files, m->cap * sizeof(md_file));
+	}
+	m->files[m->n].member = member;
+	m->files[m->n].data = folio_malloc(len + 1);
+	memcpy(m->files[m->n].data, git_blob_rawcontent(blob), len);
+	m->files[m->n].len = len;
+	m->n++;
+	git_blob_free(blob);
+	return 0;
+}
+
+static int add_badges(zwriter *w, folio_site *site, const char *mentor, json_t *certs)
+{
+	size_t i;
+	json_t *c;
+	int error = 0;
+	json_array_foreach(certs, i, c) {
+		const char *number = json_string_value(json_object_get(c, "number"));
+		char *dir;
+		DIR *d;
+		struct dirent *e;
+		if (!number_ok(number))
+			continue;
+		dir = folio_asprintf("%s/certificates/%s", site->path, number);
+		if (!(d = opendir(dir))) {
+			free(dir);
+			continue; /* no files: the records still say what was issued */
+		}
+		/* sorted, so the same site gives the same archive */
+		strlist names = { 0 };
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				strlist_add(&names, folio_strdup(e->d_name));
+		closedir(d);
+		qsort(names.v, names.n, sizeof(char *), (int (*)(const void *, const void *))strcmp);
+		for (size_t k = 0; k < names.n && error == 0; k++) {
+			char *path = folio_asprintf("%s/%s", dir, names.v[k]), *data = NULL;
+			size_t len = 0;
+			struct stat st;
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (error = folio_read_file(&data, &len, path)) == 0) {
+				char *member = folio_asprintf("%s/certificates/%s/%s", mentor, number, names.v[k]);
+				error = zadd(w, member, data, len, 0);
+				free(member);
+			}
+			free(path);
+		}
+		strlist_free(&names);
+		free(dir);
+		if (error < 0)
+			break;
+	}
+	return error;
+}
+
+/* The latest submission's id and commit; 0 and "" when the mentor never submitted. */
+static int latest_submission(folio_site *site, const char *mentor, long long *id, char commit[41])
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+	*id = 0;
+	commit[0] = '\0';
+	if ((error = folio_db_prepare(site, &st,
+		"SELECT id, commit_id FROM submission WHERE mentor = ?1 ORDER BY id DESC LIMIT 1")) < 0)
+		return error;
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *c = (const char *)sqlite3_column_text(st, 1);
+		*id = sqlite3_column_int64(st, 0);
+		if (hex40(c))
+			memcpy(commit, c, 41);
+	} else if (rc != SQLITE_DONE) {
+		error = folio_db_error(site, "cannot read submissions");
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+/*
+ * The git half of one portfolio, done by a worker thread with its own
+ * repository handle: the bundle of the full history and the Markdown of the
+ * pinned tree. The main thread keeps the database and the zip.
+ */
+typedef struct {
+	const char *mentor;
+	char *repo_path;
+	const char *pack_config;
+	char pinned[41];   /* in: the latest submission's commit, or ""; out: main's tip when "" */
+	char tip[41];      /* out */
+	folio_buf bundle;  /* out: empty for a repository without refs */
+	md_walk md;        /* out */
+	int error;
+	char *message;     /* the worker's error message */
+	int done;
+} git_job;
+
+static void git_job_run(git_job *j)
+{
+	git_repository *repo = NULL;
+	git_commit *commit = NULL;
+	git_tree *tree = NULL;
+	git_oid oid;
+	size_t nrefs = 0;
+	int error, found = 0, rc;
+
+	if ((rc = git_repository_open_bare(&repo, j->repo_path)) < 0) {
+		error = folio_git_error(rc, "cannot open the portfolio repository");
+		goto cleanup;
+	}
+	if ((error = folio_git_main(&oid, &found, repo)) < 0)
+		goto cleanup;
+	if (found)
+		git_oid_tostr(j->tip, sizeof(j->tip), &oid);
+	if (!j->pinned[0])
+		memcpy(j->pinned, j->tip, sizeof(j->tip));
+	if ((error = folio_bundle_create(&j->bundle, &nrefs, repo, j->pack_config)) < 0)
+		goto cleanup;
+	if (j->pinned[0]) {
+		j->md.repo = repo;
+		j->md.mentor = j->mentor;
+		if (git_oid_fromstr(&oid, j->pinned) < 0 || git_commit_lookup(&commit, repo, &oid) < 0 ||
+		    git_commit_tree(&tree, commit) < 0) {
+			git_error_clear();
+			error = folio_error_set(FOLIO_EINVALID, "portfolio '%s': pinned commit %s is missing", j->mentor,
+				j->pinned);
+			goto cleanup;
+		}
+		if (git_tree_walk(tree, GIT_TREEWALK_PRE, md_each, &j->md) < 0) {
+			error = j->md.error < 0 ? j->md.error : folio_git_error(-1, "cannot read the portfolio's Markdown");
+			goto cleanup;
+		}
+	}
+cleanup:
+	git_tree_free(tree);
+	git_commit_free(commit);
+	git_repository_free(repo);
+	j->error = error;
+	if (error < 0)
+		j->message = folio_strdup(folio_error_last());
+}
+
+static void git_job_clear(git_job *j)
+{
+	free(j->repo_path);
+	free(j->message);
+	folio_buf_free(&j->bundle);
+	for (size_t i = 0; i < j->md.n; i++) {
+		free(j->md.files[i].member);
+		free(j->md.files[i].data);
+	}
+	free(j->md.files);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Workers take jobs in order, at most LOOKAHEAD ahead of the main thread (memory stays bounded). */
+#define LOOKAHEAD 64
+
+typedef struct {
+	git_job *jobs;
+	size_t n, next, consumed;
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+} git_pool;
+
+static void *git_worker(void *arg)
+{
+	git_pool *p = arg;
+	for (;;) {
+		size_t i;
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->next < p->n && p->next >= p->consumed + LOOKAHEAD)
+			pthread_cond_wait(&p->changed, &p->lock);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		git_job_run(&p->jobs[i]);
+		pthread_mutex_lock(&p->lock);
+		p->jobs[i].done = 1;
+		pthread_cond_broadcast(&p->changed);
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+/* Everything of one portfolio into the zip (its git half already done by a worker); its manifest entry into `portfolios`. */
+static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job *j, long long latest)
+{
+	json_t *records = NULL;
+	char *member = NULL, *html = NULL, *text = NULL;
+	const char *mentor = j->mentor;
+	size_t html_len = 0;
+	folio_portfolio row = { 0 };
+	int error;
+
+	if (j->error < 0)
+		return folio_error_set(j->error, "%s", j->message ? j->message : "cannot read the portfolio");
+
+	/* the records as one consistent read */
+	if ((error = folio_db_exec(site, "BEGIN")) < 0)
+		return error;
+	if ((error = folio_portfolio__row(&row, site, mentor)) < 0)
+		goto cleanup;
+	records = json_pack("{s:i, s:s}", "format", FOLIO_ARCHIVE_FORMAT, "mentor", mentor);
+	for (size_t t = 0; t < NTABLES; t++) {
+		json_t *rows = NULL;
+		if ((error = table_dump(&rows, site, &tables[t], mentor)) < 0)
+			goto cleanup;
+		json_object_set_new(records, tables[t].name, rows);
+	}
+	folio_tx_rollback(site); /* nothing was written: end the read */
+
+	/* the full history */
+	if (j->bundle.size > 0) {
+		size_t len = j->bundle.size;
+		member = folio_asprintf("%s/portfolio.bundle", mentor);
+		if ((error = zadd(w, member, folio_buf_detach(&j->bundle), len, 1)) < 0)
+			goto cleanup;
+		free(member);
+		member = NULL;
+	}
+	/* the Markdown as pinned */
+	for (size_t i = 0; i < j->md.n; i++) {
+		error = zadd(w, j->md.files[i].member, j->md.files[i].data, j->md.files[i].len, 0);
+		j->md.files[i].data = NULL;
+		if (error < 0)
+			goto cleanup;
+	}
+	/* the rendered pack */
+	if ((error = folio_pack_render(&html, &html_len, site, mentor)) < 0)
+		goto cleanup;
+	member = folio_asprintf("%s/pack.html", mentor);
+	error = zadd(w, member, html, html_len, 0);
+	html = NULL;
+	if (error < 0)
+		goto cleanup;
+	free(member);
+	member = NULL;
+
+	/* records and badge files */
+	text = json_dumps(records, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	member = folio_asprintf("%s/records.json", mentor);
+	if ((error = zadd_text(w, member, text)) < 0 ||
+	    (error = add_badges(w, site, mentor, json_object_get(records, "certificate"))) < 0)
+		goto cleanup;
+
+	json_array_append_new(portfolios, json_pack("{s:s, s:s, s:o, s:o, s:o}", "mentor", mentor,
+		"qualification", row.qualification, "commit", j->tip[0] ? json_string(j->tip) : json_null(),
+		"pinned", j->pinned[0] ? json_string(j->pinned) : json_null(),
+		"submission", latest ? json_integer(latest) : json_null()));
+cleanup:
+	folio_tx_rollback(site);
+	folio_portfolio_clear(&row);
+	json_decref(records);
+	free(member);
+	free(html);
+	free(text);
+	return error;
+}
+
+/* The mentors to archive, checked, in order. */
+static int select_mentors(strlist *out, folio_site *site, const folio_archive_options *o)
+{
+	sqlite3_stmt *st = NULL;
+	int error = 0, rc, ways = (o->nmentors > 0) + (o->certified_before != NULL) + (o->all != 0);
+
+	if (ways != 1)
+		return folio_error_set(FOLIO_EINVALID,
+			"name the portfolios to archive: mentor ids, --certified-before DATE or --all (one of them)");
+	if (o->nmentors) {
+		for (size_t i = 0; i < o->nmentors && error == 0; i++) {
+			folio_portfolio row = { 0 };
+			for (size_t k = 0; k < out->n; k++)
+				if (strcmp(out->v[k], o->mentors[i]) == 0)
+					return folio_error_set(FOLIO_EINVALID, "portfolio '%s' named twice", o->mentors[i]);
+			if ((error = folio_portfolio__row(&row, site, o->mentors[i])) == 0)
+				strlist_add(out, folio_strdup(o->mentors[i]));
+			folio_portfolio_clear(&row);
+		}
+		return error;
+	}
+	if (o->certified_before && !folio_date_valid(o->certified_before))
+		return folio_error_set(FOLIO_EINVALID, "invalid date '%s' for --certified-before: use YYYY-MM-DD",
+			o->certified_before);
+	if ((error = folio_db_prepare(site, &st, o->all ? "SELECT mentor FROM portfolio ORDER BY mentor"
+		: "SELECT mentor FROM portfolio WHERE mentor IN (SELECT holder FROM certificate"
+		  " WHERE revoked IS NULL AND substr(issued, 1, 10) < ?1) ORDER BY mentor")) < 0)
+		return error;
+	if (o->certified_before)
+		sqlite3_bind_text(st, 1, o->certified_before, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_add(out, folio_db_col_dup(st, 0));
+	if (rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read portfolios");
+	sqlite3_finalize(st);
+	if (error == 0 && out->n == 0)
+		error = o->all ? folio_error_set(FOLIO_ENOTFOUND, "no portfolios to archive in site '%s'", site->path)
+			       : folio_error_set(FOLIO_ENOTFOUND, "no portfolio certified before %s in site '%s'",
+				       o->certified_before, site->path);
+	return error;
+}
+
+/* Refuse to remove a portfolio while one of its submissions is still with a panel or a lead. */
+static int check_removable(folio_site *site, const char *mentor)
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+	if ((error = folio_db_prepare(site, &st, "SELECT id, state FROM submission WHERE mentor = ?1"
+		" AND state IN ('submitted', 'in-review', 'recommended') ORDER BY id LIMIT 1")) < 0)
+		return error;
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		error = folio_error_set(FOLIO_ECONFLICT, "portfolio '%s' cannot be removed: submission %lld is %s",
+			mentor, sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1));
+	else if (rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read submissions");
+	sqlite3_finalize(st);
+	return error;
+}
+
+typedef struct {
+	const folio_archive_options *o;
+} zprogress_ctx;
+
+static void zip_progress(zip_t *za, double p, void *ud)
+{
+	zprogress_ctx *c = ud;
+	(void)za;
+	c->o->progress((size_t)(p * 1000), 1000, "writing the zip", c->o->payload);
+}
+
+void folio_archive_result_clear(folio_archive_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->portfolios; i++)
+		free(r->mentors[i]);
+	free(r->mentors);
+	memset(r, 0, sizeof(*r));
+}
+
+int folio_archive_write(folio_archive_result *out, folio_site *site, const char *zip_path,
+	const folio_archive_options *opts)
+{
+	folio_archive_options none = { 0 };
+	strlist mentors = { 0 };
+	zwriter w = { NULL, NULL, 0, NULL, NULL, 0 };
+	zprogress_ctx pctx;
+	json_t *manifest = NULL, *portfolios = NULL;
+	char *tmp = NULL, *dir = NULL, *now = NULL, *text = NULL, *base = NULL;
+	int error, zerr = 0, placed = 0;
+	struct stat st;
+	git_pool pool = { NULL, 0, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER };
+	pthread_t *threads = NULL;
+	size_t nthreads = 0, started = 0;
+	long long *latest = NULL;
+	char *pack_config = NULL;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &none;
+	folio_git_init();
+	if ((error = folio_site_require(site, FOLIO_ROLE_ADMIN, "archive portfolios")) < 0)
+		return error;
+	if (!zip_path || !*zip_path)
+		return folio_error_set(FOLIO_EINVALID, "no archive file named: use --out FILE.zip");
+	if ((error = select_mentors(&mentors, site, opts)) < 0)
+		goto cleanup;
+	if (!opts->force && lstat(zip_path, &st) == 0) {
+		error = folio_error_set(FOLIO_EEXISTS, "'%s' already exists: use --force to replace it", zip_path);
+		goto cleanup;
+	}
+	if (opts->remove)
+		for (size_t i = 0; i < mentors.n; i++)
+			if ((error = check_removable(site, mentors.v[i])) < 0)
+				goto cleanup;
+	dir = dir_of(zip_path);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error = folio_error_set(FOLIO_ENOTFOUND, "no directory '%s' to write '%s' in", dir, zip_path);
+		goto cleanup;
+	}
+	base = folio_strdup(strrchr(zip_path, '/') ? strrchr(zip_path, '/') + 1 : zip_path);
+	tmp = folio_asprintf("%s/.%s.tmp-%ld", dir, base, (long)getpid());
+	unlink(tmp);
+	if (!(w.za = zip_open(tmp, ZIP_CREATE | ZIP_EXCL, &zerr))) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", tmp, zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		goto cleanup;
+	}
+	w.spill_path = folio_asprintf("%s.data", tmp);
+	if (!(w.spill = fopen(w.spill_path, "w+"))) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
+		goto cleanup;
+	}
+	w.members = json_array();
+	portfolios = json_array();
+	if ((error = folio_db_exec(site, audit_by_mentor)) < 0)
+		goto cleanup;
+	/* git work on worker threads, in order; the database and the zip stay on this thread */
+	latest = folio_calloc(mentors.n + 1, sizeof(long long));
+	pool.jobs = folio_calloc(mentors.n + 1, sizeof(git_job));
+	pool.n = mentors.n;
+	/*
+	 * Delta search against one neighbour only (pack.windowMemory = 1): the
+	 * versions of one file sort next to each other, and searching ten
+	 * unrelated entries for each object took a third of the time for a few
+	 * per cent of size (bench/README.md).
+	 */
+	pack_config = folio_asprintf("%s.gitconfig", tmp);
+	unlink(pack_config);
+	if ((error = write_file(pack_config, PACK_CONFIG, strlen(PACK_CONFIG))) < 0) {
+		free(pack_config);
+		pack_config = NULL;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < mentors.n; i++) {
+		pool.jobs[i].mentor = mentors.v[i];
+		pool.jobs[i].pack_config = pack_config;
+		pool.jobs[i].repo_path = folio_portfolio_repo_path(site, mentors.v[i]);
+		if ((error = latest_submission(site, mentors.v[i], &latest[i], pool.jobs[i].pinned)) < 0)
+			goto cleanup;
+	}
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = cpus < 1 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+		if (nthreads > mentors.n)
+			nthreads = mentors.n;
+	}
+	threads = folio_calloc(nthreads + 1, sizeof(pthread_t));
+	for (started = 0; started < nthreads; started++)
+		if (pthread_create(&threads[started], NULL, git_worker, &pool) != 0)
+			break;
+	if (started == 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot start a thread to read the portfolios");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < mentors.n; i++) {
+		if (opts->progress)
+			opts->progress(i, mentors.n, mentors.v[i], opts->payload);
+		pthread_mutex_lock(&pool.lock);
+		while (!pool.jobs[i].done)
+			pthread_cond_wait(&pool.changed, &pool.lock);
+		pthread_mutex_unlock(&pool.lock);
+		error = archive_one(&w, portfolios, site, &pool.jobs[i], latest[i]);
+		git_job_clear(&pool.jobs[i]);
+		pthread_mutex_lock(&pool.lock);
+		pool.consumed = i + 1;
+		pthread_cond_broadcast(&pool.changed);
+		pthread_mutex_unlock(&pool.lock);
+		if (error < 0)
+			goto cleanup;
+	}
+	if (opts->progress)
+		opts->progress(mentors.n, mentors.n, "", opts->payload);
+
+	now = folio_now_iso();
+	manifest = json_pack("{s:s, s:i, s:s, s:s, s:O, s:O}", "format", "folio-archive", "format_version",
+		FOLIO_ARCHIVE_FORMAT, "folio_version", FOLIO_VERSION, "created", now, "portfolios", portfolios,
+		"members", w.members);
+	text = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if ((error = zadd_text(&w, MANIFEST, text)) < 0)
+		goto cleanup;
+	if (opts->progress) {
+		pctx.o = opts;
+		zip_register_progress_callback_with_state(w.za, 0.01, zip_progress, NULL, &pctx);
+	}
+	if (fflush(w.spill) != 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
+		goto cleanup;
+	}
+	if (zip_close(w.za) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", zip_path, zip_strerror(w.za));
+		goto cleanup;
+	}
+	w.za = NULL;
+	/* complete: move it into place; link() refuses to replace a file that appeared meanwhile */
+	if (opts->force ? rename(tmp, zip_path) < 0 : link(tmp, zip_path) < 0) {
+		error = errno == EEXIST
+			? folio_error_set(FOLIO_EEXISTS, "'%s' already exists: use --force to replace it", zip_path)
+			: folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", zip_path, strerror(errno));
+		goto cleanup;
+	}
+	placed = 1;
+
+	/* the audit log: one row per portfolio */
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < mentors.n && error == 0; i++) {
+		json_t *p = json_array_get(portfolios, i);
+		char *obj = folio_asprintf("portfolio:%s", mentors.v[i]);
+		char *detail = folio_asprintf("archived to '%s'", zip_path);
+		error = folio_audit_change(site, "archive.write", obj, NULL, NULL,
+			json_string_value(json_object_get(p, "commit")), detail);
+		free(obj);
+		free(detail);
+	}
+	if (error == 0)
+		error = folio_tx_commit(site);
+	else
+		folio_tx_rollback(site);
+	if (error < 0)
+		goto cleanup;
+
+	if (out) {
+		out->portfolios = mentors.n;
+		out->members = w.count;
+		out->bytes = stat(zip_path, &st) == 0 ? (unsigned long long)st.st_size : 0;
+		out->mentors = folio_calloc(mentors.n + 1, sizeof(char *));
+		for (size_t i = 0; i < mentors.n; i++)
+			out->mentors[i] = folio_strdup(mentors.v[i]);
+	}
+
+	/* removal only after what was written reads back whole */
+	if (opts->remove) {
+		char **problems = NULL;
+		size_t np = 0;
+		if ((error = folio_archive_verify(&problems, &np, NULL, zip_path, NULL)) < 0)
+			goto cleanup;
+		if (np) {
+			error = folio_error_set(FOLIO_EINVALID, "archive '%s' did not verify, nothing removed: %s", zip_path,
+				problems[0]);
+			folio_archive_problems_free(problems, np);
+			goto cleanup;
+		}
+		for (size_t i = 0; i < mentors.n && error == 0; i++)
+			if ((error = folio_archive_remove(site, mentors.v[i], zip_path)) == 0 && out)
+				out->removed++;
+	}
+cleanup:
+	if (threads) {
+		pthread_mutex_lock(&pool.lock);
+		pool.stop = 1;
+		pthread_cond_broadcast(&pool.changed);
+		pthread_mutex_unlock(&pool.lock);
+		for (size_t i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
+		free(threads);
+	}
+	sqlite3_exec(site->db, "DROP TABLE IF EXISTS temp.archive_audit", NULL, NULL, NULL);
+	for (size_t i = 0; i < pool.n; i++)
+		git_job_clear(&pool.jobs[i]);
+	free(pool.jobs);
+	free(latest);
+	if (pack_config) {
+		unlink(pack_config);
+		free(pack_config);
+	}
+	if (w.za)
+		zip_discard(w.za);
+	if (w.spill)
+		fclose(w.spill);
+	if (w.spill_path) {
+		unlink(w.spill_path);
+		free(w.spill_path);
+	}
+	if (tmp)
+		unlink(tmp);
+	(void)placed;
+	json_decref(w.members);
+	json_decref(portfolios);
+	json_decref(manifest);
+	strlist_free(&mentors);
+	free(tmp);
+	free(dir);
+	free(base);
+	free(now);
+	free(text);
+	return error;
+}
+
+/* ------------------------------------------------------------ remove */
+
+/* Delete every row of the portfolio (not the person, exemption or audit), inside the caller's transaction. */
+static int delete_rows(folio_site *site, const char *mentor)
+{
+	static const char *const sql[] = {
+		"DELETE FROM certificate WHERE holder = ?1 OR submission IN " SUBS,
+		"DELETE FROM feedback WHERE mentor = ?1 OR submission IN " SUBS,
+		"DELETE FROM judgement WHERE submission IN " SUBS,
+		"DELETE FROM moderation WHERE submission IN " SUBS,
+		"DELETE FROM assignment WHERE submission IN " SUBS,
+		"DELETE FROM submission_history WHERE submission IN " SUBS,
+		"DELETE FROM submission WHERE mentor = ?1",
+		"DELETE FROM portfolio_blob WHERE mentor = ?1",
+		"DELETE FROM portfolio_index WHERE mentor = ?1",
+		"DELETE FROM portfolio WHERE mentor = ?1",
+	};
+	int error = 0;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && error == 0; i++) {
+		sqlite3_stmt *st = NULL;
+		if ((error = folio_db_prepare(site, &st, sql[i])) < 0)
+			break;
+		sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			error = folio_db_error(site, "cannot remove the portfolio's records");
+		sqlite3_finalize(st);
+	}
+	return error;
+}
+
+int folio_archive_remove(folio_site *site, const char *mentor, const char *archive)
+{
+	folio_portfolio row = { 0 };
+	char *repo = NULL, *aside = NULL, *obj = NULL, *detail = NULL, tip[41] = "";
+	int error, moved = 0;
+
+	if ((error = folio_site_require(site, FOLIO_ROLE_ADMIN, "remove portfolios")) < 0)
+		return error;
+	if ((error = folio_portfolio__row(&row, site, mentor)) < 0 || (error = check_removable(site, mentor)) < 0)
+		goto cleanup;
+	repo = folio_portfolio_repo_path(site, mentor);
+	aside = folio_asprintf("%s/portfolios/.removed-%s-%ld.git", site->path, mentor, (long)getpid());
+	if (!folio_git_main_loose(repo, tip))
+		tip[0] = '\0';
+	obj = folio_asprintf("portfolio:%s", mentor);
+	detail = archive ? folio_asprintf("removed after archiving to '%s'", archive) : folio_strdup("removed");
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	if ((error = delete_rows(site, mentor)) < 0 ||
+	    (error = folio_audit_change(site, "portfolio.remove", obj, NULL, NULL, tip[0] ? tip : NULL, detail)) < 0)
+		goto cleanup;
+	if (path_exists(repo)) {
+		if (rename(repo, aside) < 0) {
+			error = folio_error_set(FOLIO_ERROR, "cannot remove '%s': %s", repo, strerror(errno));
+			goto cleanup;
+		}
+		moved = 1;
+	}
+	if ((error = folio_tx_commit(site)) < 0)
+		goto cleanup;
+	folio_rmtree(aside);
+	moved = 0;
+cleanup:
+	if (error < 0) {
+		folio_tx_rollback(site);
+		if (moved)
+			rename(aside, repo);
+	}
+	folio_portfolio_clear(&row);
+	free(repo);
+	free(aside);
+	free(obj);
+	free(detail);
+	return error;
+}
+
+/* ------------------------------------------------------------ reading an archive */
+
+typedef struct {
+	char *name;
+	unsigned char *data;
+	size_t size;
+	int ok; /* read whole and its name is safe */
+} zmember;
+
+typedef struct {
+	zmember *m;
+	size_t n;
+	json_t *manifest;
+} zcontents;
+
+static void zcontents_clear(zcontents *z)
+{
+	for (size_t i = 0; i < z->n; i++) {
+		free(z->m[i].name);
+		free(z->m[i].data);
+	}
+	free(z->m);
+	json_decref(z->manifest);
+	memset(z, 0, sizeof(*z));
+}
+
+static const zmember *zfind(const zcontents *z, const char *name)
+{
+	for (size_t i = 0; i < z->n; i++)
+		if (strcmp(z->m[i].name, name) == 0)
+			return &z->m[i];
+	return NULL;
+}
+
+/*
+ * Read every member into memory, within the limits. Problems with single
+ * members go to `p`; a zip bomb or an unreadable zip is fatal: one problem,
+ * and *fatal set. Negative only when the file cannot be opened at all.
+ */
+static int zload(zcontents *z, strlist *p, int *fatal, const char *path, const folio_archive_limits *lim)
+{
+	unsigned long long max_total = lim && lim->max_total ? lim->max_total : FOLIO_ARCHIVE_MAX_TOTAL;
+	unsigned long long total = 0;
+	unsigned max_ratio = lim && lim->max_ratio ? lim->max_ratio : FOLIO_ARCHIVE_MAX_RATIO;
+	zip_t *za;
+	zip_int64_t count;
+	int zerr = 0;
+	struct stat st;
+
+	memset(z, 0, sizeof(*z));
+	*fatal = 0;
+	if (stat(path, &st) < 0)
+		return folio_error_set(FOLIO_ENOTFOUND, "no archive '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return folio_error_set(FOLIO_EINVALID, "'%s' is not a file", path);
+	/* libzip's consistency checks refuse duplicate names outright; we name them ourselves */
+	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (!za && zerr == ZIP_ER_EXISTS)
+		za = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!za) {
+		zip_error_t ze;
+		zip_error_init_with_code(&ze, zerr);
+		problem(p, "not a zip archive, or a damaged one: %s", zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		*fatal = 1;
+		return 0;
+	}
+	count = zip_get_num_entries(za, 0);
+	z->m = folio_calloc((size_t)count + 1, sizeof(zmember));
+	for (zip_int64_t i = 0; i < count && !*fatal; i++) {
+		zip_uint64_t ui = (zip_uint64_t)i;
+		const char *name = zip_get_name(za, ui, 0);
+		zmember *m = &z->m[z->n++];
+		zip_stat_t zs;
+		zip_uint8_t opsys;
+		zip_uint32_t attr;
+		const char *why;
+		m->name = folio_strdup(name ? name : "");
+		if ((why = name_unsafe(m->name)) != NULL) {
+			problem(p, "member '%s' has %s: refused", m->name, why);
+			continue;
+		}
+		if (zip_file_get_external_attributes(za, ui, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX) {
+			unsigned type = (attr >> 16) & S_IFMT;
+			if (type == S_IFLNK) {
+				problem(p, "member '%s' is a symbolic link: refused", m->name);
+				continue;
+			}
+			if (type != 0 && type != S_IFREG) {
+				problem(p, "member '%s' is not a regular file: refused", m->name);
+				continue;
+			}
+		}
+		if (zip_stat_index(za, ui, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE) || !(zs.valid & ZIP_STAT_COMP_SIZE)) {
+			problem(p, "member '%s': cannot read its size", m->name);
+			continue;
+		}
+		if (zs.size > max_total - total) {
+			problem(p, "archive refused as a zip bomb: member '%s' would take the uncompressed total past %llu bytes",
+				m->name, max_total);
+			*fatal = 1;
+			break;
+		}
+		if (zs.size > RATIO_FLOOR && zs.size / (zs.comp_size ? zs.comp_size : 1) > max_ratio) {
+			problem(p, "archive refused as a zip bomb: member '%s' expands %llu times (limit %u)", m->name,
+				(unsigned long long)(zs.size / (zs.comp_size ? zs.comp_size : 1)), max_ratio);
+			*fatal = 1;
+			break;
+		}
+		zip_file_t *zf = zip_fopen_index(za, ui, 0);
+		if (!zf) {
+			problem(p, "member '%s' cannot be read: %s", m->name, zip_strerror(za));
+			continue;
+		}
+		/* count what really comes out: the sizes in the directory may lie */
+		size_t cap = (size_t)zs.size + 1, got = 0;
+		m->data = folio_malloc(cap);
+		for (;;) {
+			unsigned char chunk[65536];
+			zip_int64_t r = zip_fread(zf, chunk, sizeof(chunk));
+			if (r < 0) {
+				problem(p, "member '%s' is damaged: %s", m->name, zip_file_strerror(zf));
+				break;
+			}
+			if (r == 0) {
+				m->ok = 1;
+				break;
+			}
+			if (got + (size_t)r > zs.size) {
+				problem(p, "archive refused as a zip bomb: member '%s' holds more than the %llu bytes it declares",
+					m->name, (unsigned long long)zs.size);
+				*fatal = 1;
+				break;
+			}
+			memcpy(m->data + got, chunk, (size_t)r);
+			got += (size_t)r;
+		}
+		zip_fclose(zf);
+		m->size = got;
+		total += got;
+		if (m->ok && got != zs.size) {
+			problem(p, "member '%s' is truncated: %zu of %llu bytes", m->name, got, (unsigned long long)zs.size);
+			m->ok = 0;
+		}
+	}
+	zip_discard(za);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const zmember *const *)a)->name, (*(const zmember *const *)b)->name);
+}
+
+/* The portfolio of a member name MENTOR/...: the mentor's length, or 0. */
+static size_t member_mentor_len(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	return slash ? (size_t)(slash - name) : 0;
+}
+
+/* A member of portfolio `mentor` with a name folio writes. */
+static int member_known(const char *rest)
+{
+	if (strcmp(rest, "portfolio.bundle") == 0 || strcmp(rest, "records.json") == 0 || strcmp(rest, "pack.html") == 0)
+		return 1;
+	if (strncmp(rest, "markdown/", 9) == 0)
+		return 1;
+	if (strncmp(rest, "certificates/", 13) == 0) {
+		const char *num = rest + 13, *slash = strchr(num, '/');
+		if (!slash || strchr(slash + 1, '/'))
+			return 0;
+		char *n = folio_strndup(num, (size_t)(slash - num));
+		int ok = number_ok(n);
+		free(n);
+		return ok;
+	}
+	return 0;
+}
+
+/* A fresh temporary directory; malloc'd path. */
+static char *make_tmpdir(const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	char *t = folio_asprintf("%s/folio-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	if (!mkdtemp(t)) {
+		folio_error_set(FOLIO_ERROR, "cannot create a temporary directory '%s': %s", t, strerror(errno));
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int init_bare(git_repository **repo, const char *path)
+{
+	git_repository_init_options o;
+	int rc;
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT;
+	o.initial_head = "main";
+	if ((rc = git_repository_init_ext(repo, path, &o)) < 0)
+		return folio_git_error(rc, "cannot create repository");
+	return 0;
+}
+
+/*
+ * Check a portfolio's bundle: unpacked into `repo_dir` (a new bare
+ * repository, left there for restore), refs set, main at `commit`.
+ */
+static void check_bundle(strlist *p, const zmember *m, const char *commit, const char *repo_dir, size_t *commits)
+{
+	folio_bundle b;
+	git_repository *repo = NULL;
+	int main_found = 0;
+
+	if (folio_bundle_parse(&b, m->data, m->size, m->name) < 0) {
+		problem(p, "%s", folio_error_last());
+		return;
+	}
+	if (init_bare(&repo, repo_dir) < 0 || folio_bundle_unpack(repo, &b, m->name, commits) < 0 ||
+	    folio_bundle_set_refs(repo, &b, m->name) < 0) {
+		problem(p, "%s", folio_error_last());
+		goto cleanup;
+	}
+	for (size_t i = 0; i < b.nrefs; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		if (strcmp(b.refs[i].name, "refs/heads/main") != 0)
+			continue;
+		main_found = 1;
+		git_oid_tostr(hex, sizeof(hex), &b.refs[i].oid);
+		if (!commit || strcmp(hex, commit) != 0)
+			problem(p, "%s: main is at %s, the manifest says %s", m->name, hex, commit ? commit : "null");
+	}
+	if (!main_found)
+		problem(p, "%s: the bundle has no branch main", m->name);
+cleanup:
+	git_repository_free(repo);
+	folio_bundle_clear(&b);
+}
+
+void folio_archive_info_clear(folio_archive_info *info)
+{
+	if (!info)
+		return;
+	for (size_t i = 0; i < info->nportfolios; i++) {
+		free(info->portfolios[i].mentor);
+		free(info->portfolios[i].qualification);
+	}
+	free(info->portfolios);
+	free(info->created);
+	free(info->folio_version);
+	memset(info, 0, sizeof(*info));
+}
+
+/*
+ * Verify; with unpack_dir, bundles are unpacked to UNPACK_DIR/MENTOR.git and
+ * left there. *z (may be NULL) keeps the contents for restore.
+ */
+static int verify_internal(strlist *p, folio_archive_info *info, zcontents *zout, const char *path,
+	const folio_archive_limits *lim, const char *unpack_dir)
+{
+	zcontents z;
+	zmember **sorted = NULL;
+	char *tmp = NULL;
+	json_t *manifest = NULL, *members, *portfolios, *v;
+	json_error_t je;
+	const zmember *mf;
+	size_t i;
+	int error, fatal = 0;
+
+	if (info)
+		memset(info, 0, sizeof(*info));
+	folio_git_init();
+	if ((error = zload(&z, p, &fatal, path, lim)) < 0)
+		return error;
+	if (fatal)
+		goto done;
+
+	/* names: each once */
+	sorted = folio_calloc(z.n + 1, sizeof(zmember *));
+	for (i = 0; i < z.n; i++)
+		sorted[i] = &z.m[i];
+	qsort(sorted, z.n, sizeof(zmember *), name_cmp);
+	for (i = 0; i + 1 < z.n; i++)
+		if (strcmp(sorted[i]->name, sorted[i + 1]->name) == 0 && (i == 0 || strcmp(sorted[i - 1]->name, sorted[i]->name) != 0)) {
+			problem(p, "member '%s' appears more than once", sorted[i]->name);
+			for (size_t k = i; k < z.n && strcmp(sorted[k]->name, sorted[i]->name) == 0; k++)
+				sorted[k]->ok = 0;
+		}
+
+	/* the manifest */
+	mf = zfind(&z, MANIFEST);
+	if (!mf || !mf->ok) {
+		problem(p, "no readable %s in the archive", MANIFEST);
+		goto done;
+	}
+	manifest = json_loadb((const char *)mf->data, mf->size, JSON_REJECT_DUPLICATES, &je);
+	if (!manifest || !json_is_object(manifest) ||
+	    strcmp(json_string_value(json_object_get(manifest, "format")) ? json_string_value(json_object_get(manifest, "format")) : "", "folio-archive") != 0) {
+		problem(p, "%s is not a folio archive manifest%s%s", MANIFEST, manifest ? "" : ": ", manifest ? "" : je.text);
+		goto done;
+	}
+	if (json_integer_value(json_object_get(manifest, "format_version")) != FOLIO_ARCHIVE_FORMAT) {
+		problem(p, "%s: format_version %" JSON_INTEGER_FORMAT " is not one this folio reads (%d)", MANIFEST,
+			json_integer_value(json_object_get(manifest, "format_version")), FOLIO_ARCHIVE_FORMAT);
+		goto done;
+	}
+	members = json_object_get(manifest, "members");
+	portfolios = json_object_get(manifest, "portfolios");
+	if (!json_is_array(members) || !json_is_array(portfolios)) {
+		problem(p, "%s: 'members' and 'portfolios' must be lists", MANIFEST);
+		goto done;
+	}
+	if (info) {
+		const char *c = json_string_value(json_object_get(manifest, "created"));
+		const char *fv = json_string_value(json_object_get(manifest, "folio_version"));
+		info->created = folio_strdup(c ? c : "");
+		info->folio_version = folio_strdup(fv ? fv : "");
+		info->members = z.n;
+	}
+
+	/* every listed member is there, whole; every member is listed, once */
+	{
+		strlist listed = { 0 };
+		json_array_foreach(members, i, v) {
+			const char *name = json_string_value(json_object_get(v, "name"));
+			const char *sha = json_string_value(json_object_get(v, "sha256"));
+			json_t *size = json_object_get(v, "size");
+			const zmember *m;
+			char hex[65];
+			if (!name || !sha || !json_is_integer(size)) {
+				problem(p, "%s: member entry %zu needs name, size and sha256", MANIFEST, i + 1);
+				continue;
+			}
+			int dup = 0;
+			for (size_t k = 0; k < listed.n; k++)
+				dup |= strcmp(listed.v[k], name) == 0;
+			if (dup) {
+				problem(p, "%s lists member '%s' twice", MANIFEST, name);
+				continue;
+			}
+			strlist_add(&listed, folio_strdup(name));
+			if (strcmp(name, MANIFEST) == 0) {
+				problem(p, "%s lists itself", MANIFEST);
+				continue;
+			}
+			if (!(m = zfind(&z, name))) {
+				problem(p, "member '%s' is in the manifest but missing from the archive", name);
+				continue;
+			}
+			if (!m->ok)
+				continue; /* its problem is already listed */
+			if ((json_int_t)m->size != json_integer_value(size)) {
+				problem(p, "member '%s' is %zu bytes, the manifest says %" JSON_INTEGER_FORMAT, name, m->size,
+					json_integer_value(size));
+				continue;
+			}
+			folio_sha256_hex(hex, m->data, m->size);
+			if (strcmp(hex, sha) != 0)
+				problem(p, "member '%s' does not match its SHA-256 in the manifest", name);
+		}
+		for (i = 0; i < z.n; i++) {
+			int found = strcmp(z.m[i].name, MANIFEST) == 0;
+			for (size_t k = 0; k < listed.n && !found; k++)
+				found = strcmp(listed.v[k], z.m[i].name) == 0;
+			if (!found && !name_unsafe(z.m[i].name))
+				problem(p, "member '%s' is not in the manifest", z.m[i].name);
+		}
+		strlist_free(&listed);
+	}
+
+	/* portfolios: their members and bundles */
+	if (info)
+		info->portfolios = folio_calloc(json_array_size(portfolios) + 1, sizeof(folio_archive_portfolio));
+	if (!unpack_dir && (tmp = make_tmpdir("verify")) == NULL) {
+		error = FOLIO_ERROR;
+		goto done;
+	}
+	json_array_foreach(portfolios, i, v) {
+		const char *mentor = json_string_value(json_object_get(v, "mentor"));
+		const char *qual = json_string_value(json_object_get(v, "qualification"));
+		json_t *jcommit = json_object_get(v, "commit"), *jpinned = json_object_get(v, "pinned");
+		const char *commit = json_string_value(jcommit), *pinned = json_string_value(jpinned);
+		char *name;
+		const zmember *m;
+		size_t commits = 0;
+		if (!mentor || !folio_id_valid(mentor) || !qual || (!json_is_null(jcommit) && !hex40(commit)) ||
+		    (!json_is_null(jpinned) && !hex40(pinned))) {
+			problem(p, "%s: portfolio entry %zu is malformed (mentor, qualification, commit, pinned)", MANIFEST, i + 1);
+			continue;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(json_string_value(json_object_get(json_array_get(portfolios, k), "mentor")) ?
+				json_string_value(json_object_get(json_array_get(portfolios, k), "mentor")) : "", mentor) == 0)
+				problem(p, "%s lists portfolio '%s' twice", MANIFEST, mentor);
+		name = folio_asprintf("%s/records.json", mentor);
+		m = zfind(&z, name);
+		if (!m)
+			problem(p, "portfolio '%s' has no %s", mentor, name);
+		else if (m->ok) {
+			json_t *r = json_loadb((const char *)m->data, m->size, JSON_REJECT_DUPLICATES, &je);
+			const char *rm = json_string_value(json_object_get(r, "mentor"));
+			if (!r || !json_is_object(r) || !rm || strcmp(rm, mentor) != 0)
+				problem(p, "%s is not the records of '%s'", name, mentor);
+			json_decref(r);
+		}
+		free(name);
+		name = folio_asprintf("%s/portfolio.bundle", mentor);
+		m = zfind(&z, name);
+		if (!m && commit)
+			problem(p, "portfolio '%s' has no %s", mentor, name);
+		else if (m && !commit)
+			problem(p, "%s: the manifest says the portfolio is empty", name);
+		else if (m && m->ok) {
+			char *dir = folio_asprintf("%s/%s.git", unpack_dir ? unpack_dir : tmp, mentor);
+			if (path_exists(dir))
+				problem(p, "portfolio '%s' is in the archive twice", mentor);
+			else
+				check_bundle(p, m, commit, dir, &commits);
+			free(dir);
+		}
+		free(name);
+		if (info) {
+			folio_archive_portfolio *ip = &info->portfolios[info->nportfolios++];
+			json_t *sub = json_object_get(v, "submission");
+			ip->mentor = folio_strdup(mentor);
+			ip->qualification = folio_strdup(qual);
+			if (commit)
+				memcpy(ip->commit, commit, 41);
+			if (pinned)
+				memcpy(ip->pinned, pinned, 41);
+			ip->submission = json_is_integer(sub) ? json_integer_value(sub) : 0;
+			ip->commits = commits;
+		}
+	}
+	/* every member belongs to a listed portfolio, under a name folio writes */
+	for (i = 0; i < z.n; i++) {
+		const char *name = z.m[i].name;
+		size_t ml = member_mentor_len(name);
+		int known = 0;
+		if (strcmp(name, MANIFEST) == 0 || name_unsafe(name))
+			continue;
+		json_t *pv;
+		size_t k;
+		json_array_foreach(portfolios, k, pv) {
+			const char *mentor = json_string_value(json_object_get(pv, "mentor"));
+			if (mentor && ml == strlen(mentor) && strncmp(name, mentor, ml) == 0 && member_known(name + ml + 1))
+				known = 1;
+		}
+		if (!known)
+			problem(p, "member '%s' is not part of any portfolio in the manifest", name);
+	}
+done:
+	if (tmp) {
+		folio_rmtree(tmp);
+		free(tmp);
+	}
+	free(sorted);
+	z.manifest = manifest;
+	if (zout && error == 0)
+		*zout = z;
+	else
+		zcontents_clear(&z);
+	if (error < 0 && info)
+		folio_archive_info_clear(info);
+	return error;
+}
+
+int folio_archive_verify(char ***problems, size_t *n, folio_archive_info *info, const char *zip_path,
+	const folio_archive_limits *limits)
+{
+	strlist p = { 0 };
+	int error = verify_internal(&p, info, NULL, zip_path, limits, NULL);
+	if (error < 0) {
+		strlist_free(&p);
+		*problems = NULL;
+		*n = 0;
+		return error;
+	}
+	*problems = p.v;
+	*n = p.n;
+	return 0;
+}
+
+/* ------------------------------------------------------------ restore */
+
+typedef struct {
+	const char *mentor;
+	json_t *records;   /* borrowed from `owned` */
+	json_t *owned;
+	int exists;        /* the site has this portfolio (row or repository) */
+	char *stage_repo;  /* unpacked repository */
+	char *dest_repo;
+	char *audit_file;  /* staged copy of the archive's audit rows */
+} rplan;
+
+static json_t *rtable(const rplan *r, const char *name)
+{
+	return json_object_get(r->records, name);
+}
+
+/* Whether json value v is a column value (text, integer or null). */
+static int scalar(const json_t *v)
+{
+	return json_is_string(v) || json_is_integer(v) || json_is_null(v);
+}
+
+/* The records are what folio writes, and only about this mentor. */
+static int records_check(const rplan *r, const char *member)
+{
+	json_t *subs = rtable(r, "submission"), *row;
+	size_t i;
+	int has_person = 0;
+
+	for (size_t t = 0; t < NTABLES; t++) {
+		json_t *rows = rtable(r, tables[t].name);
+		if (!json_is_array(rows))
+			return folio_error_set(FOLIO_EINVALID, "%s: table '%s' is missing or not a list", member, tables[t].name);
+		json_array_foreach(rows, i, row) {
+			if (!json_is_object(row) || json_object_size(row) != ncols(&tables[t]))
+				return folio_error_set(FOLIO_EINVALID, "%s: row %zu of '%s' does not have its %zu columns", member,
+					i + 1, tables[t].name, ncols(&tables[t]));
+			for (size_t c = 0; c < ncols(&tables[t]); c++)
+				if (!scalar(json_object_get(row, tables[t].cols[c])))
+					return folio_error_set(FOLIO_EINVALID, "%s: row %zu of '%s': bad or missing '%s'", member,
+						i + 1, tables[t].name, tables[t].cols[c]);
+		}
+	}
+#define STR(row, col) json_string_value(json_object_get((row), (col)))
+#define OWNED(table, col) \
+	json_array_foreach(rtable(r, table), i, row) \
+		if (!STR(row, col) || strcmp(STR(row, col), r->mentor) != 0) \
+			return folio_error_set(FOLIO_EINVALID, "%s: a row of '%s' is not about '%s'", member, table, r->mentor);
+	OWNED("portfolio", "mentor")
+	OWNED("exemption", "mentor")
+	OWNED("submission", "mentor")
+	OWNED("feedback", "mentor")
+	OWNED("certificate", "holder")
+#undef OWNED
+	if (json_array_size(rtable(r, "portfolio")) != 1)
+		return folio_error_set(FOLIO_EINVALID, "%s: no portfolio row for '%s'", member, r->mentor);
+	static const char *const by_submission[] = { "submission_history", "assignment", "judgement", "moderation",
+		"certificate", "feedback" };
+	for (size_t t = 0; t < sizeof(by_submission) / sizeof(by_submission[0]); t++) {
+		json_array_foreach(rtable(r, by_submission[t]), i, row) {
+			json_int_t id = json_integer_value(json_object_get(row, "submission"));
+			size_t k;
+			json_t *s;
+			int mine = 0;
+			json_array_foreach(subs, k, s)
+				mine |= json_integer_value(json_object_get(s, "id")) == id;
+			if (!mine)
+				return folio_error_set(FOLIO_EINVALID, "%s: a row of '%s' names a submission not in the archive",
+					member, by_submission[t]);
+		}
+	}
+	json_array_foreach(rtable(r, "person"), i, row) {
+		const char *id = STR(row, "id"), *email = STR(row, "email");
+		if (!id || !folio_id_valid(id) || !STR(row, "name") || (email && !folio_email_valid(email)))
+			return folio_error_set(FOLIO_EINVALID, "%s: person row %zu is not valid", member, i + 1);
+		has_person |= strcmp(id, r->mentor) == 0;
+	}
+	if (!has_person)
+		return folio_error_set(FOLIO_EINVALID, "%s: no person row for '%s'", member, r->mentor);
+	json_array_foreach(rtable(r, "school"), i, row)
+		if (!STR(row, "id") || !folio_id_valid(STR(row, "id")))
+			return folio_error_set(FOLIO_EINVALID, "%s: school row %zu is not valid", member, i + 1);
+	json_array_foreach(rtable(r, "certificate"), i, row)
+		if (!number_ok(STR(row, "number")))
+			return folio_error_set(FOLIO_EINVALID, "%s: certificate row %zu has a bad number", member, i + 1);
+	return 0;
+}
+
+static int bind_json(sqlite3_stmt *st, int idx, const json_t *v)
+{
+	if (json_is_integer(v))
+		return sqlite3_bind_int64(st, idx, json_integer_value(v));
+	if (json_is_string(v))
+		return sqlite3_bind_text(st, idx, json_string_value(v), (int)json_string_length(v), SQLITE_TRANSIENT);
+	return sqlite3_bind_null(st, idx);
+}
+
+/* One value query: 1 when a row exists (text of column 0 into *out when out), 0 when none. */
+static int query1(folio_site *site, const char *sql, const json_t *a, const json_t *b, char **out)
+{
+	sqlite3_stmt *st = NULL;
+	int error, rc;
+	if (out)
+		*out = NULL;
+	if ((error = folio_db_prepare(site, &st, sql)) < 0)
+		return error;
+	bind_json(st, 1, a);
+	if (b)
+		bind_json(st, 2, b);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && out)
+		*out = folio_db_col_dup(st, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read the site database");
+	sqlite3_finalize(st);
+	return error < 0 ? error : rc == SQLITE_ROW;
+}
+
+static int insert_rows(folio_site *site, const rplan *r, const table_desc *t, const char *verb)
+{
+	folio_buf sql = FOLIO_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	json_t *row;
+	size_t i;
+	int error;
+
+	folio_buf_printf(&sql, "%s INTO %s(", verb, t->name);
+	col_list(&sql, t);
+	folio_buf_puts(&sql, ") VALUES (");
+	for (size_t c = 0; c < ncols(t); c++)
+		folio_buf_printf(&sql, "%s?%zu", c ? ", " : "", c + 1);
+	folio_buf_puts(&sql, ")");
+	error = folio_db_prepare(site, &st, sql.ptr);
+	folio_buf_free(&sql);
+	if (error < 0)
+		return error;
+	json_array_foreach(rtable(r, t->name), i, row) {
+		sqlite3_reset(st);
+		for (size_t c = 0; c < ncols(t); c++)
+			bind_json(st, (int)c + 1, json_object_get(row, t->cols[c]));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			error = folio_error_set(FOLIO_EINVALID, "cannot restore the records of '%s' (%s row %zu): %s", r->mentor,
+				t->name, i + 1, sqlite3_errmsg(site->db));
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return error;
+}
+
+/* People the site lacks, from the records: no admin role, their login only when free, lead when known. */
+static int restore_people(folio_site *site, const rplan *r)
+{
+	json_t *row, *role;
+	size_t i, k;
+	int error = 0;
+	strlist created = { 0 };
+	sqlite3_stmt *st = NULL;
+
+	json_array_foreach(rtable(r, "person"), i, row) {
+		json_t *id = json_object_get(row, "id"), *login = json_object_get(row, "login");
+		if ((error = query1(site, "SELECT 1 FROM person WHERE id = ?1", id, NULL, NULL)) < 0)
+			goto cleanup;
+		if (error == 1) { /* people are shared: keep the site's own */
+			error = 0;
+			continue;
+		}
+		if (json_is_string(login) && (error = query1(site, "SELECT 1 FROM person WHERE login = ?1", login, NULL, NULL)) != 0) {
+			if (error < 0)
+				goto cleanup;
+			login = NULL;
+		}
+		if ((error = folio_db_prepare(site, &st,
+			"INSERT INTO person(id, name, email, school, login, lead, created) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6)")) < 0)
+			goto cleanup;
+		bind_json(st, 1, id);
+		bind_json(st, 2, json_object_get(row, "name"));
+		bind_json(st, 3, json_object_get(row, "email"));
+		bind_json(st, 4, json_object_get(row, "school"));
+		bind_json(st, 5, login);
+		bind_json(st, 6, json_object_get(row, "created"));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			error = folio_error_set(FOLIO_EINVALID, "cannot restore person '%s': %s", json_string_value(id),
+				sqlite3_errmsg(site->db));
+			goto cleanup;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		strlist_add(&created, folio_strdup(json_string_value(id)));
+	}
+	for (i = 0; i < created.n; i++) {
+		json_t *cid = json_string(created.v[i]);
+		json_array_foreach(rtable(r, "person"), k, row)
+			if (json_equal(json_object_get(row, "id"), cid) && json_is_string(json_object_get(row, "lead"))) {
+				if ((error = folio_db_prepare(site, &st, "UPDATE person SET lead = ?2 WHERE id = ?1"
+					" AND EXISTS (SELECT 1 FROM person WHERE id = ?2)")) == 0) {
+					bind_json(st, 1, cid);
+					bind_json(st, 2, json_object_get(row, "lead"));
+					if (sqlite3_step(st) != SQLITE_DONE)
+						error = folio_db_error(site, "cannot restore people");
+					sqlite3_finalize(st);
+					st = NULL;
+				}
+			}
+		json_array_foreach(rtable(r, "person_role"), k, role) {
+			const char *rn = json_string_value(json_object_get(role, "role"));
+			if (error < 0 || !json_equal(json_object_get(role, "person"), cid) || (rn && strcmp(rn, "admin") == 0))
+				continue;
+			if ((error = folio_db_prepare(site, &st, "INSERT OR IGNORE INTO person_role(person, role) VALUES (?1, ?2)")) == 0) {
+				bind_json(st, 1, cid);
+				bind_json(st, 2, json_object_get(role, "role"));
+				if (sqlite3_step(st) != SQLITE_DONE)
+					error = folio_error_set(FOLIO_EINVALID, "cannot restore the roles of '%s': %s", created.v[i],
+						sqlite3_errmsg(site->db));
+				sqlite3_finalize(st);
+				st = NULL;
+			}
+		}
+		json_decref(cid);
+		if (error < 0)
+			break;
+	}
+cleanup:
+	sqlite3_finalize(st);
+	strlist_free(&created);
+	return error < 0 ? error : 0;
+}
+
+static int restore_records(folio_site *site, const rplan *r, const char *zip_path, const char *audit_name)
+{
+	json_t *row;
+	size_t i;
+	int error;
+	char *obj, *detail;
+
+	for (size_t t = 0; t < NTABLES; t++) {
+		const char *name = tables[t].name;
+		if (strcmp(name, "person") == 0) {
+			if ((error = restore_people(site, r)) < 0)
+				return error;
+			continue;
+		}
+		if (strcmp(name, "person_role") == 0 || strcmp(name, "audit") == 0)
+			continue; /* roles came with the people; audit rows go to a file */
+		if (strcmp(name, "panel") == 0) {
+			/* panels are shared: keep the site's own */
+			json_array_foreach(rtable(r, "panel"), i, row) {
+				int have = query1(site, "SELECT 1 FROM panel WHERE id = ?1", json_object_get(row, "id"), NULL, NULL);
+				if (have < 0)
+					return have;
+				if (!have && (have = query1(site, "SELECT id FROM panel WHERE year = ?1 AND term = ?2",
+					json_object_get(row, "year"), json_object_get(row, "term"), NULL)) != 0)
+					return have < 0 ? have : folio_error_set(FOLIO_EEXISTS,
+						"panel '%s' of the archive clashes with another panel of the same year and term in site '%s'",
+						json_string_value(json_object_get(row, "id")), site->path);
+			}
+			if ((error = insert_rows(site, r, &tables[t], "INSERT OR IGNORE")) < 0)
+				return error;
+			continue;
+		}
+		if ((error = insert_rows(site, r, &tables[t],
+			strcmp(name, "school") == 0 || strcmp(name, "exemption") == 0 ? "INSERT OR IGNORE" : "INSERT")) < 0)
+			return error;
+	}
+	obj = folio_asprintf("portfolio:%s", r->mentor);
+	detail = folio_asprintf("restored from '%s'; its %zu audit rows kept in %s", zip_path,
+		json_array_size(rtable(r, "audit")), audit_name);
+	error = folio_audit_change(site, "archive.restore", obj, NULL, NULL, NULL, detail);
+	free(obj);
+	free(detail);
+	return error;
+}
+
+/* Ids of this archive that the site already holds for someone else, or (without force) at all. */
+static int restore_preflight(folio_site *site, rplan *r, int force)
+{
+	json_t *row, *m = json_string(r->mentor);
+	size_t i;
+	int error = 0;
+	char *owner = NULL;
+
+	r->exists = path_exists(r->dest_repo);
+	if (!r->exists && (error = query1(site, "SELECT 1 FROM portfolio WHERE mentor = ?1", m, NULL, NULL)) != 0) {
+		if (error < 0)
+			goto cleanup;
+		r->exists = 1;
+		error = 0;
+	}
+	if (r->exists && !force) {
+		error = folio_error_set(FOLIO_EEXISTS, "portfolio '%s' already exists in site '%s': use --force to replace it",
+			r->mentor, site->path);
+		goto cleanup;
+	}
+	json_array_foreach(rtable(r, "submission"), i, row) {
+		if ((error = query1(site, "SELECT mentor FROM submission WHERE id = ?1", json_object_get(row, "id"), NULL,
+			&owner)) < 0)
+			goto cleanup;
+		if (error && strcmp(owner, r->mentor) != 0) {
+			error = folio_error_set(FOLIO_EEXISTS, "submission %" JSON_INTEGER_FORMAT " of '%s' is taken in site '%s' by '%s'",
+				json_integer_value(json_object_get(row, "id")), r->mentor, site->path, owner);
+			goto cleanup;
+		}
+		free(owner);
+		owner = NULL;
+		error = 0;
+	}
+	json_array_foreach(rtable(r, "certificate"), i, row) {
+		if ((error = query1(site, "SELECT holder FROM certificate WHERE number = ?1", json_object_get(row, "number"),
+			NULL, &owner)) < 0)
+			goto cleanup;
+		if (error && strcmp(owner, r->mentor) != 0) {
+			error = folio_error_set(FOLIO_EEXISTS, "certificate %s of '%s' is taken in site '%s' by '%s'",
+				json_string_value(json_object_get(row, "number")), r->mentor, site->path, owner);
+			goto cleanup;
+		}
+		free(owner);
+		owner = NULL;
+		error = 0;
+	}
+cleanup:
+	free(owner);
+	json_decref(m);
+	return error;
+}
+
+typedef struct {
+	char *from, *to;
+} rename_op;
+
+typedef struct {
+	rename_op *ops;
+	size_t n, cap;
+} rename_log;
+
+/* Rename and remember it, so a failure can put everything back. */
+static int logged_rename(rename_log *log, const char *from, const char *to)
+{
+	if (rename(from, to) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot move '%s' to '%s': %s", from, to, strerror(errno));
+	if (log->n == log->cap) {
+		log->cap = log->cap ? log->cap * 2 : 8;
+		log->ops = folio_realloc(log->ops, log->cap * sizeof(rename_op));
+	}
+	log->ops[log->n].from = folio_strdup(from);
+	log->ops[log->n].to = folio_strdup(to);
+	log->n++;
+	return 0;
+}
+
+static void rename_log_undo(rename_log *log)
+{
+	for (size_t i = log->n; i-- > 0;)
+		rename(log->ops[i].to, log->ops[i].from);
+}
+
+static void rename_log_free(rename_log *log)
+{
+	for (size_t i = 0; i < log->n; i++) {
+		free(log->ops[i].from);
+		free(log->ops[i].to);
+	}
+	free(log->ops);
+}
+
+/* The archive's badge files for certificate `number` equal the site's directory (same names, same bytes). */
+static int badges_same(const zcontents *z, const char *mentor, const char *number, const char *dir)
+{
+	char *prefix = folio_asprintf("%s/certificates/%s/", mentor, number);
+	size_t plen = strlen(prefix), in_zip = 0, on_disk = 0;
+	int same = 1;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	for (size_t i = 0; i < z->n && same; i++) {
+		char *path, *data = NULL;
+		size_t len = 0;
+		if (strncmp(z->m[i].name, prefix, plen) != 0)
+			continue;
+		in_zip++;
+		path = folio_asprintf("%s/%s", dir, z->m[i].name + plen);
+		same = folio_read_file(&data, &len, path) == 0 && len == z->m[i].size && memcmp(data, z->m[i].data, len) == 0;
+		free(data);
+		free(path);
+	}
+	while (d && (e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			on_disk++;
+	if (d)
+		closedir(d);
+	free(prefix);
+	folio_error_clear();
+	return same && in_zip == on_disk;
+}
+
+int folio_archive_restore(folio_archive_info *out, folio_site *site, const char *zip_path,
+	const folio_restore_options *opts)
+{
+	folio_restore_options none = { 0 };
+	folio_archive_info info = { 0 };
+	zcontents z = { 0 };
+	strlist p = { 0 }, cert_stage = { 0 }, cert_dest = { 0 };
+	rplan *plan = NULL;
+	rename_log log = { 0 };
+	char *stage = NULL, *stamp = NULL, *audit_dir = NULL, *certs_dir = NULL;
+	size_t np = 0;
+	int error, in_tx = 0;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &none;
+	folio_git_init();
+	if ((error = folio_site_require(site, FOLIO_ROLE_ADMIN, "restore archives")) < 0)
+		return error;
+
+	/* 1. verify, unpacking the bundles into a staging directory inside the site */
+	stage = folio_asprintf("%s/portfolios/.restore-%ld", site->path, (long)getpid());
+	if (path_exists(stage))
+		folio_rmtree(stage);
+	if (mkdir(stage, 0777) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", stage, strerror(errno));
+		free(stage);
+		return error;
+	}
+	if ((error = verify_internal(&p, &info, &z, zip_path, &opts->limits, stage)) < 0)
+		goto cleanup;
+	if (p.n) {
+		error = folio_error_set(FOLIO_EINVALID, "archive '%s' did not verify, nothing restored: %s%s", zip_path,
+			p.v[0], p.n > 1 ? " (and more: see 'folio archive verify')" : "");
+		goto cleanup;
+	}
+	if (info.nportfolios == 0) {
+		error = folio_error_set(FOLIO_EINVALID, "archive '%s' holds no portfolios", zip_path);
+		goto cleanup;
+	}
+
+	/* 2. the records, checked, and what the site already has */
+	plan = folio_calloc(info.nportfolios, sizeof(rplan));
+	np = info.nportfolios;
+	for (size_t i = 0; i < np; i++) {
+		rplan *r = &plan[i];
+		char *member = folio_asprintf("%s/records.json", info.portfolios[i].mentor);
+		const zmember *m = zfind(&z, member);
+		r->mentor = info.portfolios[i].mentor;
+		r->owned = json_loadb((const char *)m->data, m->size, JSON_REJECT_DUPLICATES, NULL);
+		r->records = r->owned;
+		r->dest_repo = folio_portfolio_repo_path(site, r->mentor);
+		r->stage_repo = folio_asprintf("%s/%s.git", stage, r->mentor);
+		error = records_check(r, member);
+		free(member);
+		if (error < 0 || (error = restore_preflight(site, r, opts->force)) < 0)
+			goto cleanup;
+		if (!path_exists(r->stage_repo)) { /* an empty portfolio: no bundle */
+			git_repository *repo = NULL;
+			if ((error = init_bare(&repo, r->stage_repo)) < 0)
+				goto cleanup;
+			git_repository_free(repo);
+		}
+		if (opts->progress)
+			opts->progress(i, np, r->mentor, opts->payload);
+	}
+
+	/* 3. badge files and audit rows, staged */
+	stamp = folio_now_iso();
+	for (char *c = stamp; *c; c++)
+		if (*c == ':')
+			*c = '-';
+	certs_dir = folio_asprintf("%s/certificates", site->path);
+	for (size_t i = 0; i < np; i++) {
+		rplan *r = &plan[i];
+		json_t *row;
+		size_t k;
+		char *text;
+		json_array_foreach(rtable(r, "certificate"), k, row) {
+			const char *number = json_string_value(json_object_get(row, "number"));
+			char *dest = folio_asprintf("%s/%s", certs_dir, number);
+			char *sdir = folio_asprintf("%s/cert-%s", stage, number);
+			char *prefix = folio_asprintf("%s/certificates/%s/", r->mentor, number);
+			size_t plen = strlen(prefix), files = 0;
+			if (path_exists(dest) && badges_same(&z, r->mentor, number, dest)) {
+				free(dest);
+				free(sdir);
+				free(prefix);
+				continue; /* left by a removal: nothing to do */
+			}
+			if (path_exists(dest) && !opts->force) {
+				error = folio_error_set(FOLIO_EEXISTS,
+					"badge files of certificate %s already exist in '%s' and differ: use --force to replace them",
+					number, dest);
+				free(dest);
+				free(sdir);
+				free(prefix);
+				goto cleanup;
+			}
+			if (mkdir(sdir, 0777) < 0)
+				error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", sdir, strerror(errno));
+			for (size_t mi = 0; mi < z.n && error == 0; mi++) {
+				if (strncmp(z.m[mi].name, prefix, plen) != 0)
+					continue;
+				char *path = folio_asprintf("%s/%s", sdir, z.m[mi].name + plen);
+				error = write_file(path, z.m[mi].data, z.m[mi].size);
+				free(path);
+				files++;
+			}
+			free(prefix);
+			if (error < 0 || files == 0) {
+				free(dest);
+				free(sdir);
+				if (error < 0)
+					goto cleanup;
+				continue;
+			}
+			strlist_add(&cert_stage, sdir);
+			strlist_add(&cert_dest, dest);
+		}
+		text = json_dumps(rtable(r, "audit"), JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		r->audit_file = folio_asprintf("%s/audit-%s.json", stage, r->mentor);
+		error = write_file(r->audit_file, text, strlen(text));
+		free(text);
+		if (error < 0)
+			goto cleanup;
+	}
+
+	/* 4. the records in one transaction; 5. files moved into place before it commits */
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	in_tx = 1;
+	audit_dir = folio_asprintf("%s/restored-audit", site->path);
+	for (size_t i = 0; i < np; i++) {
+		rplan *r = &plan[i];
+		char *audit_name = folio_asprintf("restored-audit/%s-%s.json", r->mentor, stamp);
+		if (r->exists)
+			error = delete_rows(site, r->mentor);
+		if (error == 0)
+			error = restore_records(site, r, zip_path, audit_name);
+		free(audit_name);
+		if (error < 0)
+			goto cleanup;
+	}
+	if ((mkdir(audit_dir, 0777) < 0 && errno != EEXIST) || (mkdir(certs_dir, 0777) < 0 && errno != EEXIST)) {
+		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", audit_dir, strerror(errno));
+		goto cleanup;
+	}
+	for (size_t i = 0; i < np && error == 0; i++) {
+		rplan *r = &plan[i];
+		char *old = folio_asprintf("%s/old-%s.git", stage, r->mentor);
+		char *audit = folio_asprintf("%s/%s-%s.json", audit_dir, r->mentor, stamp);
+		if (path_exists(r->dest_repo))
+			error = logged_rename(&log, r->dest_repo, old);
+		if (error == 0)
+			error = logged_rename(&log, r->stage_repo, r->dest_repo);
+		if (error == 0 && !path_exists(audit))
+			error = logged_rename(&log, r->audit_file, audit);
+		free(old);
+		free(audit);
+	}
+	for (size_t i = 0; i < cert_stage.n && error == 0; i++) {
+		char *old = folio_asprintf("%s/old-cert-%zu", stage, i);
+		if (path_exists(cert_dest.v[i]))
+			error = logged_rename(&log, cert_dest.v[i], old);
+		if (error == 0)
+			error = logged_rename(&log, cert_stage.v[i], cert_dest.v[i]);
+		free(old);
+	}
+	if (error < 0)
+		goto cleanup;
+	in_tx = 0;
+	if ((error = folio_tx_commit(site)) < 0)
+		goto cleanup;
+	if (opts->progress)
+		opts->progress(np, np, "", opts->payload);
+	if (out) {
+		*out = info;
+		memset(&info, 0, sizeof(info));
+	}
+cleanup:
+	if (error < 0) {
+		if (in_tx)
+			folio_tx_rollback(site);
+		rename_log_undo(&log);
+	}
+	if (stage && path_exists(stage))
+		folio_rmtree(stage);
+	for (size_t i = 0; i < np; i++) {
+		json_decref(plan[i].owned);
+		free(plan[i].stage_repo);
+		free(plan[i].dest_repo);
+		free(plan[i].audit_file);
+	}
+	free(plan);
+	rename_log_free(&log);
+	strlist_free(&p);
+	strlist_free(&cert_stage);
+	strlist_free(&cert_dest);
+	zcontents_clear(&z);
+	folio_archive_info_clear(&info);
+	free(stage);
+	free(stamp);
+	free(audit_dir);
+	free(certs_dir);
+	return error;
+}

@@ -1,0 +1,340 @@
+/* engine/bundle.c: git bundles (v2) written with git_packbuilder and read back with git_indexer. */
+#include "bundle.h"
+#include "gitutil.h"
+
+#include <git2/sys/repository.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BUNDLE_SIGNATURE "# v2 git bundle\n"
+
+/* ------------------------------------------------------------ write */
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const folio_bundle_ref *)a)->name, ((const folio_bundle_ref *)b)->name);
+}
+
+/* Branches and tags with their (unpeeled) targets, sorted by name; symbolic refs are left out. */
+static int collect_refs(folio_bundle_ref **out, size_t *n, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	folio_bundle_ref *refs = NULL;
+	size_t count = 0, cap = 0;
+	int error = 0, rc;
+
+	if ((rc = git_reference_iterator_new(&it, repo)) < 0)
+		return folio_git_error(rc, "cannot list the refs");
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		const char *name = git_reference_name(ref);
+		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    (strncmp(name, "refs/heads/", 11) == 0 || strncmp(name, "refs/tags/", 10) == 0)) {
+			if (count == cap) {
+				cap = cap ? cap * 2 : 8;
+				refs = folio_realloc(refs, cap * sizeof(*refs));
+			}
+			refs[count].name = folio_strdup(name);
+			git_oid_cpy(&refs[count].oid, git_reference_target(ref));
+			count++;
+		}
+		git_reference_free(ref);
+		ref = NULL;
+	}
+	if (rc != GIT_ITEROVER)
+		error = folio_git_error(rc, "cannot list the refs");
+	git_reference_iterator_free(it);
+	if (count > 1)
+		qsort(refs, count, sizeof(*refs), ref_cmp);
+	*out = refs;
+	*n = count;
+	return error;
+}
+
+static void refs_free(folio_bundle_ref *refs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(refs[i].name);
+	free(refs);
+}
+
+int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config)
+{
+	folio_bundle_ref *refs = NULL;
+	size_t n = 0;
+	git_packbuilder *pb = NULL;
+	git_revwalk *walk = NULL;
+	git_buf pack = GIT_BUF_INIT;
+	const git_oid *head = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int error, rc = 0;
+
+	*nrefs = 0;
+	if ((error = collect_refs(&refs, &n, repo)) < 0 || n == 0)
+		goto cleanup;
+	if (pack_config) {
+		git_config *cfg = NULL;
+		if ((rc = git_config_open_ondisk(&cfg, pack_config)) < 0 || (rc = git_repository_set_config(repo, cfg)) < 0) {
+			git_config_free(cfg);
+			goto gitfail;
+		}
+		git_config_free(cfg);
+	}
+	if ((rc = git_packbuilder_new(&pb, repo)) < 0 || (rc = git_revwalk_new(&walk, repo)) < 0)
+		goto gitfail;
+	for (size_t i = 0; i < n; i++) {
+		git_object *obj = NULL, *peeled = NULL;
+		if (strcmp(refs[i].name, "refs/heads/main") == 0)
+			head = &refs[i].oid;
+		if ((rc = git_object_lookup(&obj, repo, &refs[i].oid, GIT_OBJECT_ANY)) < 0)
+			goto gitfail;
+		if (git_object_type(obj) == GIT_OBJECT_TAG) {
+			/* the tag object itself travels, then its target like any tip */
+			rc = git_packbuilder_insert(pb, &refs[i].oid, refs[i].name);
+			if (rc == 0)
+				rc = git_object_peel(&peeled, obj, GIT_OBJECT_ANY);
+			git_object_free(obj);
+			obj = peeled;
+		}
+		if (rc == 0 && git_object_type(obj) == GIT_OBJECT_COMMIT)
+			rc = git_revwalk_push(walk, git_object_id(obj));
+		else if (rc == 0)
+			rc = git_packbuilder_insert_recur(pb, git_object_id(obj), NULL);
+		git_object_free(obj);
+		if (rc < 0)
+			goto gitfail;
+	}
+	if ((rc = git_packbuilder_insert_walk(pb, walk)) < 0 || (rc = git_packbuilder_write_buf(&pack, pb)) < 0)
+		goto gitfail;
+
+	folio_buf_grow(out, pack.size + (n + 1) * 64 + sizeof(BUNDLE_SIGNATURE));
+	folio_buf_puts(out, BUNDLE_SIGNATURE);
+	for (size_t i = 0; i < n; i++) {
+		git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
+		folio_buf_printf(out, "%s %s\n", hex, refs[i].name);
+	}
+	/* git clone picks the branch HEAD names: main */
+	if (head) {
+		git_oid_tostr(hex, sizeof(hex), head);
+		folio_buf_printf(out, "%s HEAD\n", hex);
+	}
+	folio_buf_putc(out, '\n');
+	folio_buf_put(out, pack.ptr, pack.size);
+	*nrefs = n;
+	goto cleanup;
+
+gitfail:
+	error = folio_git_error(rc, "cannot write the bundle");
+cleanup:
+	git_buf_dispose(&pack);
+	git_revwalk_free(walk);
+	git_packbuilder_free(pb);
+	refs_free(refs, n);
+	return error;
+}
+
+/* ------------------------------------------------------------ read */
+
+static int refname_ok(const char *name)
+{
+	int valid = 0;
+	if (strcmp(name, "HEAD") == 0)
+		return 1;
+	if (strncmp(name, "refs/heads/", 11) != 0 && strncmp(name, "refs/tags/", 10) != 0)
+		return 0;
+	return git_reference_name_is_valid(&valid, name) == 0 && valid;
+}
+
+int folio_bundle_parse(folio_bundle *b, const unsigned char *data, size_t len, const char *what)
+{
+	size_t pos = sizeof(BUNDLE_SIGNATURE) - 1, cap = 0;
+	memset(b, 0, sizeof(*b));
+
+	if (len < pos || memcmp(data, BUNDLE_SIGNATURE, pos) != 0)
+		return folio_error_set(FOLIO_EINVALID, "%s is not a v2 git bundle", what);
+	for (;;) {
+		const unsigned char *nl = pos < len ? memchr(data + pos, '\n', len - pos) : NULL;
+		size_t line;
+		if (!nl) {
+			folio_bundle_clear(b);
+			return folio_error_set(FOLIO_EINVALID, "%s: the bundle header does not end", what);
+		}
+		line = (size_t)(nl - (data + pos));
+		if (line == 0) {
+			pos++;
+			break;
+		}
+		if (data[pos] == '-') {
+			folio_bundle_clear(b);
+			return folio_error_set(FOLIO_EINVALID, "%s: the bundle needs prerequisite commits: it is not complete",
+				what);
+		}
+		char *text = folio_strndup((const char *)data + pos, line);
+		git_oid oid;
+		if (line < GIT_OID_HEXSZ + 2 || text[GIT_OID_HEXSZ] != ' ' || git_oid_fromstrn(&oid, text, GIT_OID_HEXSZ) < 0 ||
+		    strlen(text) != line || !refname_ok(text + GIT_OID_HEXSZ + 1)) {
+			git_error_clear();
+			folio_bundle_clear(b);
+			int error = folio_error_set(FOLIO_EINVALID, "%s: bad bundle header line '%.80s'", what, text);
+			free(text);
+			return error;
+		}
+		for (size_t i = 0; i < b->nrefs; i++)
+			if (strcmp(b->refs[i].name, text + GIT_OID_HEXSZ + 1) == 0) {
+				folio_bundle_clear(b);
+				int error = folio_error_set(FOLIO_EINVALID, "%s: ref '%s' is listed twice", what,
+					text + GIT_OID_HEXSZ + 1);
+				free(text);
+				return error;
+			}
+		if (b->nrefs == cap) {
+			cap = cap ? cap * 2 : 8;
+			b->refs = folio_realloc(b->refs, cap * sizeof(*b->refs));
+		}
+		b->refs[b->nrefs].name = folio_strdup(text + GIT_OID_HEXSZ + 1);
+		git_oid_cpy(&b->refs[b->nrefs].oid, &oid);
+		b->nrefs++;
+		free(text);
+		pos += line + 1;
+	}
+	if (b->nrefs == 0) {
+		folio_bundle_clear(b);
+		return folio_error_set(FOLIO_EINVALID, "%s: the bundle has no refs", what);
+	}
+	if (len - pos < 12 || memcmp(data + pos, "PACK", 4) != 0) {
+		folio_bundle_clear(b);
+		return folio_error_set(FOLIO_EINVALID, "%s: no pack after the bundle header", what);
+	}
+	b->pack = data + pos;
+	b->pack_len = len - pos;
+	return 0;
+}
+
+void folio_bundle_clear(folio_bundle *b)
+{
+	if (!b)
+		return;
+	refs_free(b->refs, b->nrefs);
+	memset(b, 0, sizeof(*b));
+}
+
+int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char *what, size_t *commits)
+{
+	git_indexer *idx = NULL;
+	git_indexer_options opts;
+	git_indexer_progress stats;
+	git_odb *odb = NULL;
+	git_revwalk *walk = NULL;
+	char *dir = NULL;
+	size_t count = 0;
+	int error = 0, rc;
+
+	if (commits)
+		*commits = 0;
+	git_indexer_options_init(&opts, GIT_INDEXER_OPTIONS_VERSION);
+	opts.verify = 1; /* every object the pack's objects name must be in the pack */
+	dir = folio_asprintf("%sobjects/pack", git_repository_path(repo));
+	if ((rc = git_repository_odb(&odb, repo)) < 0 || (rc = git_indexer_new(&idx, dir, 0, odb, &opts)) < 0) {
+		error = folio_git_error(rc, "cannot index the bundle");
+		goto cleanup;
+	}
+	/* feed the pack in slices, as a network fetch would */
+	for (size_t off = 0; off < b->pack_len;) {
+		size_t n = b->pack_len - off < (1u << 20) ? b->pack_len - off : (1u << 20);
+		if ((rc = git_indexer_append(idx, b->pack + off, n, &stats)) < 0)
+			goto packfail;
+		off += n;
+	}
+	if ((rc = git_indexer_commit(idx, &stats)) < 0)
+		goto packfail;
+	if ((rc = git_odb_refresh(odb)) < 0) {
+		error = folio_git_error(rc, "cannot read the bundle's objects");
+		goto cleanup;
+	}
+
+	/* every tip is in the pack, and the history under each commit reads back */
+	if ((rc = git_revwalk_new(&walk, repo)) < 0) {
+		error = folio_git_error(rc, "cannot walk the bundle");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < b->nrefs; i++) {
+		git_object *obj = NULL, *peeled = NULL;
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &b->refs[i].oid);
+		if (!git_odb_exists(odb, &b->refs[i].oid) ||
+		    git_object_lookup(&obj, repo, &b->refs[i].oid, GIT_OBJECT_ANY) < 0 ||
+		    (git_object_type(obj) == GIT_OBJECT_TAG && git_object_peel(&peeled, obj, GIT_OBJECT_ANY) < 0)) {
+			git_error_clear();
+			git_object_free(obj);
+			error = folio_error_set(FOLIO_EINVALID, "%s: ref '%s' names %s, which is not in the bundle", what,
+				b->refs[i].name, hex);
+			goto cleanup;
+		}
+		git_error_clear();
+		git_object *target = peeled ? peeled : obj;
+		if (git_object_type(target) == GIT_OBJECT_COMMIT)
+			rc = git_revwalk_push(walk, git_object_id(target));
+		git_object_free(peeled);
+		git_object_free(obj);
+		if (rc < 0) {
+			error = folio_git_error(rc, "cannot walk the bundle");
+			goto cleanup;
+		}
+	}
+	{
+		git_oid oid;
+		while ((rc = git_revwalk_next(&oid, walk)) == 0) {
+			git_commit *c = NULL;
+			if (git_commit_lookup(&c, repo, &oid) < 0 || !git_odb_exists(odb, git_commit_tree_id(c))) {
+				char hex[GIT_OID_HEXSZ + 1];
+				git_oid_tostr(hex, sizeof(hex), &oid);
+				git_commit_free(c);
+				git_error_clear();
+				error = folio_error_set(FOLIO_EINVALID, "%s: the history is broken at commit %s", what, hex);
+				goto cleanup;
+			}
+			git_commit_free(c);
+			count++;
+		}
+		if (rc != GIT_ITEROVER) {
+			error = folio_error_set(FOLIO_EINVALID, "%s: the history is broken: %s", what,
+				git_error_last() ? git_error_last()->message : "missing commit");
+			git_error_clear();
+			goto cleanup;
+		}
+	}
+	if (commits)
+		*commits = count;
+	goto cleanup;
+
+packfail:
+	error = folio_error_set(FOLIO_EINVALID, "%s: the bundle's pack is damaged: %s", what,
+		git_error_last() ? git_error_last()->message : "indexer failed");
+	git_error_clear();
+cleanup:
+	git_revwalk_free(walk);
+	git_indexer_free(idx);
+	git_odb_free(odb);
+	free(dir);
+	return error;
+}
+
+int folio_bundle_set_refs(git_repository *repo, const folio_bundle *b, const char *what)
+{
+	for (size_t i = 0; i < b->nrefs; i++) {
+		git_reference *ref = NULL;
+		int rc;
+		if (strcmp(b->refs[i].name, "HEAD") == 0)
+			continue;
+		rc = git_reference_create(&ref, repo, b->refs[i].name, &b->refs[i].oid, 1, "folio archive restore");
+		git_reference_free(ref);
+		if (rc < 0) {
+			char *msg = folio_asprintf("%s: cannot create ref '%s'", what, b->refs[i].name);
+			int error = folio_git_error(rc, msg);
+			free(msg);
+			return error;
+		}
+	}
+	return 0;
+}
