@@ -614,16 +614,18 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 		if (error < 0)
 			goto cleanup;
 	}
-	/* the rendered pack */
-	if ((error = folio_pack_render(&html, &html_len, site, mentor)) < 0)
-		goto cleanup;
-	member = folio_asprintf("%s/pack.html", mentor);
-	error = zadd(w, member, html, html_len, 0);
-	html = NULL;
-	if (error < 0)
-		goto cleanup;
-	free(member);
-	member = NULL;
+	/* the rendered pack (a portfolio without entries has none: there is nothing to read) */
+	if (j->tip[0]) {
+		if ((error = folio_pack_render(&html, &html_len, site, mentor)) < 0)
+			goto cleanup;
+		member = folio_asprintf("%s/pack.html", mentor);
+		error = zadd(w, member, html, html_len, 0);
+		html = NULL;
+		if (error < 0)
+			goto cleanup;
+		free(member);
+		member = NULL;
+	}
 
 	/* records and badge files */
 	text = json_dumps(records, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -92,6 +92,11 @@ for m in amara-okafor ben-hughes claire-davies; do
 	done
 done
 ls "$ROOT/u/amara-okafor/markdown/"*.md >/dev/null 2>&1 && pass || fail "no Markdown for amara-okafor"
+t "the archived pack is the pack folio pack writes"
+run admin --site "$S" pack amara-okafor --out "$ROOT/packout"
+expect_rc 0
+grep -q 'class="evidence s1' "$ROOT/u/amara-okafor/pack.html" && pass || fail "the archived pack has no evidence marks"
+cmp -s "$ROOT/packout/$(ls "$ROOT/packout" | head -1)" "$ROOT/u/amara-okafor/pack.html" && pass || fail "archived pack differs from folio pack"
 [ -s "$ROOT/u/amara-okafor/certificates/QMS-2027-0001/badge.svg" ] && pass || fail "no badge files"
 git init -q "$ROOT/scratch"
 git -C "$ROOT/scratch" bundle verify "$ROOT/u/amara-okafor/portfolio.bundle" >/dev/null 2>&1 && pass || fail "git bundle verify rejects the bundle"
@@ -208,7 +213,6 @@ run admin --site "$T" archive restore "$A"
 expect_rc 0; expect_out "restored portfolio amara-okafor"; expect_out "restored portfolio claire-davies"
 for m in amara-okafor ben-hughes claire-davies; do
 	[ "$(tip "$T" $m)" = "$(tip "$S" $m)" ] && pass || fail "$m's main differs after restore"
-XX
 done
 records "$S" >"$ROOT/rec.src"; records "$T" >"$ROOT/rec.dst"
 cmp -s "$ROOT/rec.src" "$ROOT/rec.dst" && pass || fail "records differ after restore: $(diff "$ROOT/rec.src" "$ROOT/rec.dst" | head -5)"
