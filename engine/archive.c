@@ -649,6 +649,39 @@ cleanup:
 }
 
 /* The mentors to archive, checked, in order. */
+/*
+ * A named mentor without a portfolio: when their portfolio was removed
+ * (archive --remove), say so; a removal again (the re-run of one killed
+ * after its COMMIT) also finishes it, deleting the repository left at its
+ * place, under the write lock so no create or restore is moving one in.
+ * Otherwise the "no portfolio" error stands.
+ */
+static int removed_before(folio_site *site, const char *mentor, int finish)
+{
+	int removed, error = folio_error_code();
+	char *msg = folio_strdup(folio_error_last()), *repo = NULL;
+
+	if (finish && (removed = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	if ((removed = folio_portfolio__removed(site, mentor)) < 0)
+		goto cleanup;
+	if (!removed) {
+		error = folio_error_set(error, "%s", msg);
+		goto cleanup;
+	}
+	repo = folio_portfolio_repo_path(site, mentor);
+	if (finish && path_exists(repo))
+		folio_rmtree(repo);
+	error = folio_error_set(FOLIO_ENOTFOUND, "the portfolio of '%s' was removed from site '%s' (see the audit log)",
+		mentor, site->path);
+cleanup:
+	if (finish)
+		folio_tx_rollback(site);
+	free(repo);
+	free(msg);
+	return removed < 0 ? removed : error;
+}
+
 static int select_mentors(strlist *out, folio_site *site, const folio_archive_options *o)
 {
 	sqlite3_stmt *st = NULL;
@@ -665,6 +698,8 @@ static int select_mentors(strlist *out, folio_site *site, const folio_archive_op
 					return folio_error_set(FOLIO_EINVALID, "portfolio '%s' named twice", o->mentors[i]);
 			if ((error = folio_portfolio__row(&row, site, o->mentors[i])) == 0)
 				strlist_add(out, folio_strdup(o->mentors[i]));
+			else if (error == FOLIO_ENOTFOUND)
+				error = removed_before(site, o->mentors[i], o->remove);
 			folio_portfolio_clear(&row);
 		}
 		return error;
@@ -866,6 +901,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		goto cleanup;
 	}
 	w.za = NULL;
+	folio_crashpoint("archive.zip:written");
 	/* complete: move it into place; link() refuses to replace a file that appeared meanwhile */
 	if (opts->force ? rename(tmp, zip_path) < 0 : link(tmp, zip_path) < 0) {
 		error = errno == EEXIST
@@ -874,6 +910,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		goto cleanup;
 	}
 	placed = 1;
+	folio_crashpoint("archive.zip:placed");
 
 	/* the audit log: one row per portfolio */
 	if ((error = folio_tx_begin(site)) < 0)
@@ -995,7 +1032,7 @@ int folio_archive_remove(folio_site *site, const char *mentor, const char *archi
 {
 	folio_portfolio row = { 0 };
 	char *repo = NULL, *aside = NULL, *obj = NULL, *detail = NULL, tip[41] = "";
-	int error, moved = 0;
+	int error;
 
 	if ((error = folio_site_require(site, FOLIO_ROLE_ADMIN, "remove portfolios")) < 0)
 		return error;
@@ -1012,23 +1049,21 @@ int folio_archive_remove(folio_site *site, const char *mentor, const char *archi
 	if ((error = delete_rows(site, mentor)) < 0 ||
 	    (error = folio_audit_change(site, "portfolio.remove", obj, NULL, NULL, tip[0] ? tip : NULL, detail)) < 0)
 		goto cleanup;
-	if (path_exists(repo)) {
-		if (rename(repo, aside) < 0) {
-			error = folio_error_set(FOLIO_ERROR, "cannot remove '%s': %s", repo, strerror(errno));
-			goto cleanup;
-		}
-		moved = 1;
-	}
+	/*
+	 * The rows go first, then the repository: a kill in between leaves a
+	 * repository the site no longer knows, which the audited removal marks
+	 * as a leftover for the next create, import or restore to delete
+	 * (folio_portfolio__removed). The other order would leave a portfolio
+	 * row without its repository.
+	 */
 	if ((error = folio_tx_commit(site)) < 0)
 		goto cleanup;
-	folio_rmtree(aside);
-	moved = 0;
+	folio_crashpoint("archive.remove:committed");
+	if (path_exists(repo) && rename(repo, aside) == 0)
+		folio_rmtree(aside);
 cleanup:
-	if (error < 0) {
+	if (error < 0)
 		folio_tx_rollback(site);
-		if (moved)
-			rename(aside, repo);
-	}
 	folio_portfolio_clear(&row);
 	free(repo);
 	free(aside);
@@ -1804,6 +1839,13 @@ static int restore_preflight(folio_site *site, rplan *r, int force)
 	char *owner = NULL;
 
 	r->exists = path_exists(r->dest_repo);
+	/* the leftover of a removal killed after its COMMIT is not a portfolio: it is moved aside like one replaced */
+	if (r->exists && (error = folio_portfolio__removed(site, r->mentor)) != 0) {
+		if (error < 0)
+			goto cleanup;
+		r->exists = 0;
+		error = 0;
+	}
 	if (!r->exists && (error = query1(site, "SELECT 1 FROM portfolio WHERE mentor = ?1", m, NULL, NULL)) != 0) {
 		if (error < 0)
 			goto cleanup;

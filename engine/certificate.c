@@ -927,8 +927,10 @@ static int certificates_dir(folio_site *site, char **out)
  * - `.old-NUMBER-PID`: a revoke's previous files. If NUMBER/assertion.json is
  *   the assertion the database holds, the revoke committed and the old files
  *   go; otherwise it never committed and they come back as NUMBER.
- * - NUMBER with folio's files but no row: never issued: removed, so that no
- *   hosted assertion stands for it and the number can be issued.
+ * - NUMBER with folio's files but no row and no audit row of its issue:
+ *   never issued: removed, so that no hosted assertion stands for it and
+ *   the number can be issued. (An issued certificate whose portfolio was
+ *   archived and removed keeps its files, so its badge still resolves.)
  * Best effort: what cannot be tidied stays and is named by the next error.
  */
 static void certs_recover(folio_site *site)
@@ -938,7 +940,8 @@ static void certs_recover(folio_site *site)
 	struct dirent *e;
 	sqlite3_stmt *st = NULL;
 
-	if (!d || folio_db_prepare(site, &st, "SELECT assertion FROM certificate WHERE number = ?1") < 0) {
+	if (!d || folio_db_prepare(site, &st, "SELECT (SELECT assertion FROM certificate WHERE number = ?1),"
+		" EXISTS (SELECT 1 FROM audit WHERE action = 'certificate.issue' AND object = 'certificate:' || ?1)") < 0) {
 		if (d)
 			closedir(d);
 		free(certs);
@@ -951,7 +954,7 @@ static void certs_recover(folio_site *site)
 		char *path, *number, *dest, *file, *text = NULL;
 		const char *stored = NULL;
 		size_t len = 0;
-		int same = 0;
+		int same = 0, issued = 0;
 
 		if (is_new || is_old) {
 			long pid = dash > name + 5 ? strtol(dash + 1, NULL, 10) : 0;
@@ -971,8 +974,10 @@ static void certs_recover(folio_site *site)
 		file = folio_asprintf("%s/assertion.json", is_new ? path : dest);
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW) {
 			stored = (const char *)sqlite3_column_text(st, 0);
+			issued = sqlite3_column_int(st, 1);
+		}
 		if (folio_read_file(&text, &len, file) == 0 && stored)
 			same = len == strlen(stored) + 1 && memcmp(text, stored, len - 1) == 0;
 		if (is_new) {
@@ -988,7 +993,7 @@ static void certs_recover(folio_site *site)
 					folio_rmtree(dest);
 				rename(path, dest);
 			}
-		} else if (!stored && text) {
+		} else if (!stored && text && !issued) {
 			folio_rmtree(path);
 		}
 		folio_error_clear();
@@ -1055,9 +1060,13 @@ static int next_number(char **out, folio_site *site, const char *qual, const cha
 	int error;
 
 	*out = NULL;
+	/* numbers of certificates whose portfolio was archived and removed stay taken: their issue is audited */
 	if ((error = folio_db_prepare(site, &st,
-		"SELECT COALESCE(MAX(CAST(substr(number, ?2) AS INTEGER)), 0) FROM certificate"
-		" WHERE qualification = ?1 AND substr(number, 1, ?3) = ?4")) < 0)
+		"SELECT COALESCE(MAX(n), 0) FROM ("
+		" SELECT CAST(substr(number, ?2) AS INTEGER) AS n FROM certificate"
+		"  WHERE qualification = ?1 AND substr(number, 1, ?3) = ?4"
+		" UNION ALL SELECT CAST(substr(object, 12 + ?2) AS INTEGER) FROM audit"
+		"  WHERE action = 'certificate.issue' AND substr(object, 1, 12 + ?3) = 'certificate:' || ?4)")) < 0)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, qual, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)strlen(prefix) + 1);

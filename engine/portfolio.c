@@ -61,17 +61,46 @@ static int qualification_id(folio_site *site, const char *q, const char **out)
 /*
  * `dest` exists but the mentor has no portfolio row: called under the site's
  * write lock, so it is not a create or import under way but one that died
- * between moving its repository into place and its COMMIT. An empty
- * repository (a create's) is removed; one with references (an import's,
- * perhaps pushed to since) is kept and named.
+ * between moving its repository into place and its COMMIT, or a removal
+ * that died after its COMMIT (removed too). An empty repository (a
+ * create's) is removed; one with references (an import's, perhaps pushed to
+ * since) is kept and named.
  */
-static int orphan_repo(const char *dest, const char *mentor)
+int folio_portfolio__removed(folio_site *site, const char *mentor)
+{
+	sqlite3_stmt *st = NULL;
+	char *obj = folio_asprintf("portfolio:%s", mentor);
+	int error, rc;
+
+	if ((error = folio_db_prepare(site, &st,
+		"SELECT action = 'portfolio.remove' AND NOT EXISTS (SELECT 1 FROM portfolio WHERE mentor = ?2)"
+		" FROM audit WHERE object = ?1 ORDER BY seq DESC LIMIT 1")) < 0)
+		goto cleanup;
+	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, mentor, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		error = sqlite3_column_int(st, 0) != 0;
+	else if (rc != SQLITE_DONE)
+		error = folio_db_error(site, "cannot read the audit log");
+cleanup:
+	sqlite3_finalize(st);
+	free(obj);
+	return error;
+}
+
+static int orphan_repo(folio_site *site, const char *dest, const char *mentor)
 {
 	git_repository *repo = NULL;
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
 	int refs = 1, error = 0;
 
+	/* what a removal killed after its COMMIT left: archived and verified before, and gone from the site */
+	if ((error = folio_portfolio__removed(site, mentor)) < 0)
+		return error;
+	if (error == 1)
+		return folio_rmtree(dest);
 	if (git_repository_open_bare(&repo, dest) == 0 && git_reference_iterator_new(&it, repo) == 0) {
 		refs = git_reference_next(&ref, it) == 0;
 		git_reference_free(ref);
@@ -113,7 +142,7 @@ static int register_portfolio(folio_site *site, const char *mentor, const char *
 			: folio_db_error(site, "cannot add portfolio");
 		goto cleanup;
 	}
-	if (path_exists(dest) && (error = orphan_repo(dest, mentor)) < 0)
+	if (path_exists(dest) && (error = orphan_repo(site, dest, mentor)) < 0)
 		goto cleanup;
 	if ((error = folio_audit_append(site, action, obj, detail)) < 0)
 		goto cleanup;

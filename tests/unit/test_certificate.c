@@ -485,6 +485,33 @@ static void test_number_sequence(void **state)
 	folio_cert_clear(&n);
 }
 
+/*
+ * A certificate whose portfolio was archived and removed keeps its number
+ * and its hosted badge files: the next certify neither reuses the number
+ * nor tidies the files away as never issued.
+ */
+static void test_number_after_removal(void **state)
+{
+	fx *f = *state;
+	folio_certificate a, b;
+	long long s1 = approved(f, "ann", "QMS", f->commit);
+	long long s2 = approved(f, "bob", "QMS", f->bob_commit);
+
+	setenv("FOLIO_TODAY", "2027-03-10", 1);
+	certify(f, s1, &a);
+	assert_string_equal(a.number, "QMS-2027-0001");
+	act(f, "adm");
+	assert_ok(folio_archive_remove(f->site, "ann", NULL));
+	assert_int_equal(count(f, "SELECT COUNT(*) FROM certificate"), 0);
+	certify(f, s2, &b);
+	assert_string_equal(b.number, "QMS-2027-0002");
+	char *p = cert_file(f, "QMS-2027-0001", "assertion.json");
+	assert_true(exists(p));
+	free(p);
+	folio_cert_clear(&a);
+	folio_cert_clear(&b);
+}
+
 /* ------------------------------------------------------------ the Open Badges files */
 
 static void test_badge_files(void **state)
@@ -1026,6 +1053,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_approve_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certify_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certify_refusals_leave_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_number_after_removal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_number_sequence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_badge_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_svg_baked, setup, teardown),
