@@ -861,25 +861,25 @@ static int form_parse(form_section *sec, const folio_framework *fw, long long su
 	return error;
 }
 
-int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len)
+int folio_review_form_parse(folio_judgement **out, size_t *n, const folio_framework *fw, long long submission,
+	const char *name, const char *text, size_t len)
 {
-	size_t nstd = folio_framework_standard_count(site->fw), recorded = 0;
-	form_section *sec = folio_calloc(nstd, sizeof(*sec));
-	folio_submission s;
-	panel_row p;
+	size_t nstd = folio_framework_standard_count(fw);
+	form_section *sec = folio_calloc(nstd ? nstd : 1, sizeof(*sec));
+	folio_judgement *j = folio_calloc(nstd ? nstd : 1, sizeof(*j));
+	size_t nj = 0;
 	int error;
 
-	memset(&s, 0, sizeof(s));
-	memset(&p, 0, sizeof(p));
+	*out = NULL;
+	*n = 0;
 	if (!name)
 		name = "form";
+	if (!text)
+		text = "";
 	for (size_t i = 0; i < nstd; i++)
 		folio_buf_init(&sec[i].comment);
-	if ((error = folio_tx_begin(site)) < 0)
+	if ((error = form_parse(sec, fw, submission, name, text, len)) < 0)
 		goto cleanup;
-	if ((error = open_review(site, submission, &s, &p, "record a judgement on")) < 0 ||
-	    (error = form_parse(sec, site->fw, submission, name, text, len)) < 0)
-		goto finish;
 	for (size_t i = 0; i < nstd && error == 0; i++) {
 		const char *c = sec[i].comment.ptr;
 		size_t cn = sec[i].comment.size;
@@ -887,24 +887,52 @@ int folio_review_record_form(folio_site *site, long long submission, const char 
 		if (!sec[i].judgement) {
 			if (cn)
 				error = form_error(name, sec[i].cline, "a comment on %s but no judgement: write met or more-evidence after 'Judgement:'",
-					folio_framework_standard(site->fw, i)->id);
+					folio_framework_standard(fw, i)->id);
 			continue;
 		}
-		char *comment = cn ? folio_strndup(c, cn) : NULL;
-		error = record_one(site, &s, folio_framework_standard(site->fw, i)->id, sec[i].judgement, comment);
-		free(comment);
-		recorded++;
+		j[nj].standard = folio_strdup(folio_framework_standard(fw, i)->id);
+		j[nj].judgement = folio_strdup(sec[i].judgement);
+		j[nj].comment = cn ? folio_strndup(c, cn) : NULL;
+		nj++;
 	}
-	if (error == 0 && recorded == 0)
+	if (error == 0 && nj == 0)
 		error = form_error(name, 0, "no standard has a judgement: write met or more-evidence after 'Judgement:'");
+cleanup:
+	for (size_t i = 0; i < nstd; i++)
+		folio_buf_free(&sec[i].comment);
+	free(sec);
+	if (error < 0) {
+		folio_judgements_free(j, nj);
+		return error;
+	}
+	*out = j;
+	*n = nj;
+	return 0;
+}
+
+int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len)
+{
+	folio_judgement *j = NULL;
+	size_t nj = 0;
+	folio_submission s;
+	panel_row p;
+	int error;
+
+	memset(&s, 0, sizeof(s));
+	memset(&p, 0, sizeof(p));
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	if ((error = open_review(site, submission, &s, &p, "record a judgement on")) < 0 ||
+	    (error = folio_review_form_parse(&j, &nj, site->fw, submission, name, text, len)) < 0)
+		goto finish;
+	for (size_t i = 0; i < nj && error == 0; i++)
+		error = record_one(site, &s, j[i].standard, j[i].judgement, j[i].comment);
 	if (error == 0)
 		error = panel_in_session(site, s.panel);
 finish:
 	error = tx_finish(site, error);
 cleanup:
-	for (size_t i = 0; i < nstd; i++)
-		folio_buf_free(&sec[i].comment);
-	free(sec);
+	folio_judgements_free(j, nj);
 	sub_clear(&s);
 	panel_row_clear(&p);
 	return refused(site, "record a review form", error, "submission:%lld", submission);

@@ -48,6 +48,14 @@ int folio_review_form(char **out, folio_site *site, long long submission);
  */
 int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len);
 /*
+ * The form parser of folio_review_record_form, without a site: check a
+ * filled-in form for `submission` against the framework and give its judged
+ * sections in framework order (reviewer NULL; comment NULL when blank), with
+ * the same errors. Caller frees *out with folio_judgements_free.
+ */
+int folio_review_form_parse(folio_judgement **out, size_t *n, const folio_framework *fw, long long submission,
+	const char *name, const char *text, size_t len);
+/*
  * Mark the actor's review done; refused (FOLIO_EINVALID, listing them)
  * while a standard has no judgement. When every assigned reviewer is done,
  * the outcome follows and is held in the submission (its state stays
