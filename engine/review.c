@@ -630,57 +630,34 @@ static int needs_escape(const char *line, size_t n)
 	       (n - i >= 8 && folio_strncasecmp_ascii(line + i, "comment:", 8) == 0);
 }
 
-int folio_review_form(char **out, folio_site *site, long long submission)
+static int judgements_load(folio_judgement **out, size_t *n, folio_site *site, long long sub, const char *only);
+
+int folio_review_form_write(char **out, const folio_framework *fw, const folio_submission *s, const char *reviewer,
+	const folio_judgement *j, size_t nj)
 {
-	folio_submission s;
-	sqlite3_stmt *st = NULL;
 	folio_buf b = FOLIO_BUF_INIT;
-	size_t nstd = folio_framework_standard_count(site->fw);
-	char **judged = folio_calloc(nstd, sizeof(char *)), **comments = folio_calloc(nstd, sizeof(char *));
-	int error, done, rc;
+	size_t nstd = folio_framework_standard_count(fw);
 
-	*out = NULL;
-	if ((error = sub_load(&s, site, submission)) < 0)
-		goto cleanup;
-	if ((error = assignment_of(site, submission, site->actor, &done)) < 0)
-		goto cleanup;
-	if (error == 0) {
-		char *action = folio_asprintf("get the review form of submission %lld", submission);
-		error = folio_site_deny(site, action, "it is not assigned to them");
-		free(action);
-		goto cleanup;
-	}
-	error = 0;
-	if ((error = folio_db_prepare(site, &st,
-		"SELECT standard, judgement, comment FROM judgement WHERE submission = ?1 AND reviewer = ?2")) < 0)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, submission);
-	sqlite3_bind_text(st, 2, site->actor, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long i = standard_index(site->fw, (const char *)sqlite3_column_text(st, 0));
-		if (i < 0)
-			continue;
-		judged[i] = folio_db_col_dup(st, 1);
-		comments[i] = folio_db_col_dup(st, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		error = folio_db_error(site, "cannot read judgements");
-		goto cleanup;
-	}
-
-	folio_buf_printf(&b, "# Review form: submission %lld\n\n", submission);
-	folio_buf_printf(&b, "- mentor: %s\n- qualification: %s\n- panel: %s\n- commit: %s\n- reviewer: %s\n\n", s.mentor,
-		s.qualification, s.panel, s.commit, site->actor);
+	folio_buf_printf(&b, "# Review form: submission %lld\n\n", s->id);
+	folio_buf_printf(&b, "- mentor: %s\n- qualification: %s\n- panel: %s\n- commit: %s\n- reviewer: %s\n\n", s->mentor,
+		s->qualification, s->panel, s->commit, reviewer);
 	folio_buf_printf(&b,
 		"For each standard write met or more-evidence after \"Judgement:\", and your\n"
 		"comment after \"Comment:\" (it may go on over the lines below). A standard\n"
 		"left as \"met | more-evidence\" is skipped. Record the form with\n"
-		"`folio review record %lld --form FILE`.\n", submission);
+		"`folio review record %lld --form FILE`.\n", s->id);
 	for (size_t i = 0; i < nstd; i++) {
-		const folio_standard *std = folio_framework_standard(site->fw, i);
+		const folio_standard *std = folio_framework_standard(fw, i);
+		const char *judged = NULL, *c = NULL;
+		for (size_t k = 0; k < nj; k++)
+			if (j[k].standard && strcmp(j[k].standard, std->id) == 0) {
+				judged = j[k].judgement;
+				c = j[k].comment;
+			}
 		folio_buf_printf(&b, "\n## %s %s\n\nJudgement: %s\nComment:", std->id, std->title,
-			judged[i] ? judged[i] : "met | more-evidence");
-		const char *c = comments[i];
+			judged ? judged : "met | more-evidence");
+		if (!c || !*c)
+			folio_buf_putc(&b, '\n');
 		for (int first = 1; c && *c; first = 0) {
 			const char *nl = strchr(c, '\n');
 			size_t n = nl ? (size_t)(nl - c) : strlen(c);
@@ -692,15 +669,34 @@ int folio_review_form(char **out, folio_site *site, long long submission)
 			folio_buf_putc(&b, '\n');
 			c = nl ? nl + 1 : c + n;
 		}
-		if (!c || !comments[i][0])
-			folio_buf_putc(&b, '\n');
 	}
 	*out = folio_buf_detach(&b);
+	return 0;
+}
+
+int folio_review_form(char **out, folio_site *site, long long submission)
+{
+	folio_submission s;
+	folio_judgement *j = NULL;
+	size_t nj = 0;
+	int error, done;
+
+	*out = NULL;
+	if ((error = sub_load(&s, site, submission)) < 0)
+		return error;
+	if ((error = assignment_of(site, submission, site->actor, &done)) < 0)
+		goto cleanup;
+	if (error == 0) {
+		char *action = folio_asprintf("get the review form of submission %lld", submission);
+		error = folio_site_deny(site, action, "it is not assigned to them");
+		free(action);
+		goto cleanup;
+	}
+	if ((error = judgements_load(&j, &nj, site, submission, site->actor)) < 0)
+		goto cleanup;
+	error = folio_review_form_write(out, site->fw, &s, site->actor, j, nj);
 cleanup:
-	sqlite3_finalize(st);
-	strings_free(judged, nstd);
-	strings_free(comments, nstd);
-	folio_buf_free(&b);
+	folio_judgements_free(j, nj);
 	sub_clear(&s);
 	return error;
 }
