@@ -764,13 +764,21 @@ static int form_parse(form_section *sec, const folio_framework *fw, long long su
 
 	if (memchr(text, '\0', len))
 		return form_error(name, 0, "the form holds a NUL byte");
+	size_t bad = 0;
+	if (!folio_utf8_valid(text, len, &bad)) {
+		/* stored comments must be text: JSON output and messages cannot carry other bytes */
+		unsigned at = 1;
+		for (size_t i = 0; i < bad; i++)
+			at += text[i] == '\n';
+		return form_error(name, at, "not valid UTF-8 text (byte 0x%02X)", (unsigned char)text[bad]);
+	}
 	while (p < end && error == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *l = p, *v;
 		line++;
 		p = nl ? nl + 1 : end;
-		if (n && l[n - 1] == '\r')
+		while (n && l[n - 1] == '\r') /* CRLF, or CR CR LF from a twice-converted file */
 			n--;
 
 		if (n >= 3 && l[0] == '#' && l[1] == '#' && (l[2] == ' ' || l[2] == '\t')) {
