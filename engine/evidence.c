@@ -1004,6 +1004,8 @@ static void unreadable(folio_doc *doc, const char *text, size_t bad)
 		line++;
 		ls = i + 1;
 	}
+	if (line == 1 && bad >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		ls = 3; /* a byte order mark is no character, as in every other column */
 	doc->problems = folio_malloc(sizeof(*doc->problems));
 	doc->nproblems = 1;
 	doc->problems[0].line = line;

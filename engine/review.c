@@ -733,11 +733,16 @@ static const char *after_keyword(const char *line, size_t n, const char *kw)
 	return line + i + k;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static void trim(const char **s, size_t *n)
 {
-	while (*n && (**s == ' ' || **s == '\t' || **s == '\n'))
+	while (*n && is_blank(**s))
 		(*s)++, (*n)--;
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\n'))
+	while (*n && is_blank((*s)[*n - 1]))
 		(*n)--;
 }
 

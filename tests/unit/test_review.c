@@ -1046,6 +1046,12 @@ static void test_form_parse_without_site(void **state)
 	assert_string_equal(j2[0].comment, "one\ntwo");
 	folio_judgements_free(j2, n2);
 
+	/* a comment ending in a CR before other blanks: the CR is trimmed too, as it would be once printed and read back */
+	const char *cr_end = "## S1\nJudgement: met\nComment: last\r \n";
+	assert_ok(folio_review_form_parse(&j2, &n2, fw, 3, "f.md", cr_end, strlen(cr_end)));
+	assert_string_equal(j2[0].comment, "last");
+	folio_judgements_free(j2, n2);
+
 	/* and it is a form of submission 3 only */
 	assert_rc(folio_review_form_parse(&j2, &n2, fw, 4, "again.md", form, strlen(form)), FOLIO_EINVALID);
 	assert_msg("again.md line 1: this is the form of submission 3, not 4");
