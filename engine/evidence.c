@@ -165,6 +165,7 @@ typedef struct {
 	int need_anchor, anchor_code;
 	unsigned anchor_col, anchor_breaks;
 	unsigned bq_depth; /* block quotes around the block */
+	unsigned shift;    /* lines of link reference definitions that cmark's inline positions leave out */
 	cmark_node *autolink;
 
 	unsigned char *used; /* per tag: seen in a valid tag */
@@ -373,7 +374,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 {
 	locator *loc = &sc->loc;
 	const char *tok = lit + off, *p = NULL;
-	size_t cm_line = (size_t)cmark_node_get_start_line(node);
+	size_t cm_line = (size_t)cmark_node_get_start_line(node) + sc->shift;
 	size_t cm_col = (size_t)cmark_node_get_start_column(node);
 	size_t counted = sc->block_line + sc->breaks, line = 0;
 	unsigned col;
@@ -405,7 +406,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 			size_t ls = sc->lines[l - 1], le = line_end(sc, l);
 			size_t start = l == loc->line && !loc->lost ? loc->src_end : ls; /* problems come in order */
 			long c = 0; /* where the text node starts on the line, 1-based, when known */
-			if (l == counted && sc->breaks == 0 && l == cm_line) {
+			if (l == counted && sc->breaks == 0 && l == cm_line && !sc->shift) {
 				c = (long)cm_col; /* the block's first line: cmark is exact */
 			} else if (l == counted && sc->anchor_breaks == sc->breaks) {
 				/*
@@ -744,6 +745,59 @@ static void enter_block(scan *sc, cmark_node *node)
 	sc->breaks = 0;
 	sc->need_anchor = 0;
 	sc->anchor_breaks = UINT_MAX;
+	sc->shift = 0;
+}
+
+/* Lines of a paragraph's inline content, counted as walk() counts line ends. */
+static unsigned inline_lines(cmark_node *para)
+{
+	cmark_iter *it = cmark_iter_new(para);
+	cmark_event_type ev;
+	unsigned lines = 1;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		switch (cmark_node_get_type(node)) {
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			lines++;
+			break;
+		case CMARK_NODE_CODE: {
+			int n = cmark_node_get_end_line(node) - cmark_node_get_start_line(node);
+			if (n > 0)
+				lines += (unsigned)n;
+			break;
+		}
+		case CMARK_NODE_HTML_INLINE:
+			for (const char *lit = cmark_node_get_literal(node); lit && (lit = strchr(lit, '\n')) != NULL; lit++)
+				lines++;
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	return lines;
+}
+
+/*
+ * A paragraph that starts with link reference definitions: cmark removes
+ * them, but its positions (of the paragraph and of every inline in it) still
+ * start at the first definition's line. The content is the paragraph's last
+ * lines, so move the block to where it really starts, and anchor its first
+ * line as a later one (cmark's columns there are off by a constant too).
+ */
+static void skip_definitions(scan *sc, cmark_node *para)
+{
+	unsigned lines = inline_lines(para);
+
+	if (sc->block_end >= lines && sc->block_end - lines + 1 > sc->block_line) {
+		sc->shift = sc->block_end - lines + 1 - sc->block_line;
+		sc->block_line += sc->shift;
+		sc->need_anchor = 1;
+	}
 }
 
 static void walk(scan *sc, cmark_node *doc)
@@ -797,6 +851,7 @@ static void walk(scan *sc, cmark_node *doc)
 		case CMARK_NODE_PARAGRAPH:
 			enter_block(sc, node);
 			if (enter) {
+				skip_definitions(sc, node);
 				sc->para = NONE;
 				sc->para_line = sc->block_line;
 				sc->para_words = sc->nwords;
