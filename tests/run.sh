@@ -27,6 +27,7 @@ for t in "$build"/tests/fuzz/fuzz_*; do
 		passed=$((passed + 1)); tail -n 1 "$log"
 	else
 		failed=$((failed + 1)); failedsuites="$failedsuites fuzz_$name"; tail -n 20 "$log"
+		grep '^fuzz: tests/' "$log" | tail -n 1 | sed 's/^fuzz: /FAIL: fuzz replay of /'
 	fi
 done
 if [ -f tests/cli/run.sh ]; then
