@@ -130,6 +130,8 @@ typedef struct {
 	unsigned col_chars;  /* ... are col_chars */
 	size_t cs_line, cs;  /* content start of cs_line */
 	size_t budget;       /* source bytes the searches may still look at */
+	size_t max_line;     /* the line whose ... */
+	unsigned max_col;    /* ... last column (one past its last character) is known */
 } locator;
 
 typedef struct {
@@ -345,6 +347,21 @@ static const char *find_in_source(scan *sc, size_t from, size_t to, const char *
 	return NULL;
 }
 
+/* An estimated column never points past the end of its line (counted once per line, so it stays linear). */
+static unsigned clamp_column(scan *sc, size_t line, unsigned col)
+{
+	if (line < 1 || line > sc->nlines)
+		return col;
+	if (sc->loc.max_line != line) {
+		size_t ls = sc->lines[line - 1], le = line_end(sc, line);
+		if (line == 1 && le >= 3 && memcmp(sc->text, "\xEF\xBB\xBF", 3) == 0)
+			ls = 3; /* a byte order mark is no character */
+		sc->loc.max_line = line;
+		sc->loc.max_col = (unsigned)folio_utf8_chars(sc->text + ls, le - ls) + 1;
+	}
+	return col < sc->loc.max_col ? col : sc->loc.max_col;
+}
+
 /*
  * Locate the tag token lit[off..off+toklen) of a text node in the source.
  *
@@ -389,7 +406,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 		if (p) {
 			col = char_column(sc, line, (size_t)(p - sc->text));
 		} else {
-			col = loc->col_end + (unsigned)folio_utf8_chars(lit + loc->lit_end, off - loc->lit_end);
+			col = clamp_column(sc, line, loc->col_end + (unsigned)folio_utf8_chars(lit + loc->lit_end, off - loc->lit_end));
 		}
 	} else {
 		size_t m = count_bytes(lit, off, tok, toklen);
@@ -435,7 +452,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 		} else {
 			/* not found verbatim (an entity spelled part of it): cmark's own estimate */
 			line = counted <= sc->nlines ? counted : cm_line;
-			col = (unsigned)(cm_col ? cm_col : 1) + (unsigned)folio_utf8_chars(lit, off);
+			col = clamp_column(sc, line, (unsigned)(cm_col ? cm_col : 1) + (unsigned)folio_utf8_chars(lit, off));
 		}
 	}
 
