@@ -63,11 +63,15 @@ CLI  = $(BUILD)/folio
 MCF  = $(BUILD)/folio-mcf
 BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+# fuzz targets: every tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/NAME/ (see docs/fuzzing.md)
+FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BIN   = $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%)
 BENCH = $(BUILD)/folio-bench
 BENCH_PACK = $(BUILD)/folio-bench-pack
 BENCH_ARCHIVE = $(BUILD)/folio-bench-archive
 
-.PHONY: all deps check test demo bench bench-pack bench-archive screenshots clean
+.PHONY: all deps check test demo bench bench-pack bench-archive screenshots clean fuzz fuzz-deps fuzz-build
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -95,6 +99,17 @@ $(CLI): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_SUPPORT) $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+# A fuzz target links with libFuzzer (LIBFUZZER=1, clang: `make fuzz`) or with
+# tests/fuzz/main.c, a plain driver that replays files (any compiler: `make test`).
+ifeq ($(LIBFUZZER),1)
+FUZZ_LINK = $(BUILD)/tests/fuzz/common.o
+FUZZ_LDFLAGS = -fsanitize=fuzzer
+else
+FUZZ_LINK = $(BUILD)/tests/fuzz/common.o $(BUILD)/tests/fuzz/main.o
+endif
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LINK) $(LIB)
+	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(MCF): $(BUILD)/engine/tools/folio_mcf.o $(LIB)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
@@ -130,8 +145,41 @@ deps:
 check: deps
 	$(MAKE) --no-print-directory test
 
-test: $(LIB) $(CLI) $(MCF) $(UNIT)
+test: $(LIB) $(CLI) $(MCF) $(UNIT) $(FUZZ_BIN)
 	@sh tests/run.sh $(BUILD)
+
+# ------------------------------------------------------------------ fuzzing
+# `make fuzz FUZZ_SECONDS=N [FUZZ_TARGETS="csv dimacs"]`: build every target with
+# clang and libFuzzer, ASan and UBSan in $(FUZZ_BUILD), then run each for N
+# seconds on a copy of its seeds (tests/fuzz/run.sh; crashes land in
+# $(FUZZ_BUILD)/artifacts/). The seeds in tests/fuzz/ are never written.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= $(BUILD)/fuzz
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SANITIZE = fuzzer-no-link,address,undefined
+
+fuzz: deps fuzz-deps
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZE=$(FUZZ_SANITIZE) LIBFUZZER=1 fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# clang (Debian `clang`) and its libFuzzer and sanitizer runtimes (`libclang-rt-V-dev`,
+# V the clang major version): checked by linking a one-line fuzz target.
+fuzz-deps:
+	@t=$$(mktemp -d); trap 'rm -rf "$$t"' EXIT; \
+	printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n);\nint LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$$t/f.c"; \
+	ok() { command -v clang >/dev/null 2>&1 && clang -fsanitize=fuzzer,address,undefined -o "$$t/f" "$$t/f.c" >/dev/null 2>&1; }; \
+	if ok; then echo "fuzz-deps: clang and libFuzzer present"; exit 0; fi; \
+	missing=clang; \
+	if command -v clang >/dev/null 2>&1; then missing="libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev"; fi; \
+	echo "fuzz-deps: missing: $$missing"; \
+	if [ "$$(id -u)" != 0 ]; then echo "fuzz-deps: as root, run:  apt-get update && apt-get install -y $$missing"; exit 1; fi; \
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+	if ! ok && [ "$$missing" = clang ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "libclang-rt-$$(clang -dumpversion | cut -d. -f1)-dev" || exit 1; \
+	fi; \
+	ok || { echo "fuzz-deps: clang cannot link a libFuzzer target"; exit 1; }
 
 # ------------------------------------------------------------------ demo
 demo: deps
@@ -169,3 +217,4 @@ clean:
 
 -include $(BUILD)/engine/tools/folio_mcf.d $(BUILD)/bench/bench_mcf.d $(BUILD)/bench/bench.d $(BUILD)/bench/bench_pack.d $(BUILD)/bench/bench_archive.d
 -include $(ENGINE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TEST_SUPPORT:.o=.d)
+-include $(FUZZ_SRC:%.c=$(BUILD)/%.d) $(BUILD)/tests/fuzz/common.d $(BUILD)/tests/fuzz/main.d

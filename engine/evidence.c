@@ -130,6 +130,8 @@ typedef struct {
 	unsigned col_chars;  /* ... are col_chars */
 	size_t cs_line, cs;  /* content start of cs_line */
 	size_t budget;       /* source bytes the searches may still look at */
+	size_t max_line;     /* the line whose ... */
+	unsigned max_col;    /* ... last column (one past its last character) is known */
 } locator;
 
 typedef struct {
@@ -165,6 +167,7 @@ typedef struct {
 	int need_anchor, anchor_code;
 	unsigned anchor_col, anchor_breaks;
 	unsigned bq_depth; /* block quotes around the block */
+	unsigned shift;    /* lines of link reference definitions that cmark's inline positions leave out */
 	cmark_node *autolink;
 
 	unsigned char *used; /* per tag: seen in a valid tag */
@@ -344,6 +347,21 @@ static const char *find_in_source(scan *sc, size_t from, size_t to, const char *
 	return NULL;
 }
 
+/* An estimated column never points past the end of its line (counted once per line, so it stays linear). */
+static unsigned clamp_column(scan *sc, size_t line, unsigned col)
+{
+	if (line < 1 || line > sc->nlines)
+		return col;
+	if (sc->loc.max_line != line) {
+		size_t ls = sc->lines[line - 1], le = line_end(sc, line);
+		if (line == 1 && le >= 3 && memcmp(sc->text, "\xEF\xBB\xBF", 3) == 0)
+			ls = 3; /* a byte order mark is no character */
+		sc->loc.max_line = line;
+		sc->loc.max_col = (unsigned)folio_utf8_chars(sc->text + ls, le - ls) + 1;
+	}
+	return col < sc->loc.max_col ? col : sc->loc.max_col;
+}
+
 /*
  * Locate the tag token lit[off..off+toklen) of a text node in the source.
  *
@@ -373,7 +391,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 {
 	locator *loc = &sc->loc;
 	const char *tok = lit + off, *p = NULL;
-	size_t cm_line = (size_t)cmark_node_get_start_line(node);
+	size_t cm_line = (size_t)cmark_node_get_start_line(node) + sc->shift;
 	size_t cm_col = (size_t)cmark_node_get_start_column(node);
 	size_t counted = sc->block_line + sc->breaks, line = 0;
 	unsigned col;
@@ -388,7 +406,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 		if (p) {
 			col = char_column(sc, line, (size_t)(p - sc->text));
 		} else {
-			col = loc->col_end + (unsigned)folio_utf8_chars(lit + loc->lit_end, off - loc->lit_end);
+			col = clamp_column(sc, line, loc->col_end + (unsigned)folio_utf8_chars(lit + loc->lit_end, off - loc->lit_end));
 		}
 	} else {
 		size_t m = count_bytes(lit, off, tok, toklen);
@@ -405,7 +423,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 			size_t ls = sc->lines[l - 1], le = line_end(sc, l);
 			size_t start = l == loc->line && !loc->lost ? loc->src_end : ls; /* problems come in order */
 			long c = 0; /* where the text node starts on the line, 1-based, when known */
-			if (l == counted && sc->breaks == 0 && l == cm_line) {
+			if (l == counted && sc->breaks == 0 && l == cm_line && !sc->shift) {
 				c = (long)cm_col; /* the block's first line: cmark is exact */
 			} else if (l == counted && sc->anchor_breaks == sc->breaks) {
 				/*
@@ -434,7 +452,7 @@ static void locate(scan *sc, cmark_node *node, const char *lit, size_t off, size
 		} else {
 			/* not found verbatim (an entity spelled part of it): cmark's own estimate */
 			line = counted <= sc->nlines ? counted : cm_line;
-			col = (unsigned)(cm_col ? cm_col : 1) + (unsigned)folio_utf8_chars(lit, off);
+			col = clamp_column(sc, line, (unsigned)(cm_col ? cm_col : 1) + (unsigned)folio_utf8_chars(lit, off));
 		}
 	}
 
@@ -763,6 +781,59 @@ static void enter_block(scan *sc, cmark_node *node)
 	sc->breaks = 0;
 	sc->need_anchor = 0;
 	sc->anchor_breaks = UINT_MAX;
+	sc->shift = 0;
+}
+
+/* Lines of a paragraph's inline content, counted as walk() counts line ends. */
+static unsigned inline_lines(cmark_node *para)
+{
+	cmark_iter *it = cmark_iter_new(para);
+	cmark_event_type ev;
+	unsigned lines = 1;
+
+	while ((ev = cmark_iter_next(it)) != CMARK_EVENT_DONE) {
+		cmark_node *node = cmark_iter_get_node(it);
+		if (ev != CMARK_EVENT_ENTER)
+			continue;
+		switch (cmark_node_get_type(node)) {
+		case CMARK_NODE_SOFTBREAK:
+		case CMARK_NODE_LINEBREAK:
+			lines++;
+			break;
+		case CMARK_NODE_CODE: {
+			int n = cmark_node_get_end_line(node) - cmark_node_get_start_line(node);
+			if (n > 0)
+				lines += (unsigned)n;
+			break;
+		}
+		case CMARK_NODE_HTML_INLINE:
+			for (const char *lit = cmark_node_get_literal(node); lit && (lit = strchr(lit, '\n')) != NULL; lit++)
+				lines++;
+			break;
+		default:
+			break;
+		}
+	}
+	cmark_iter_free(it);
+	return lines;
+}
+
+/*
+ * A paragraph that starts with link reference definitions: cmark removes
+ * them, but its positions (of the paragraph and of every inline in it) still
+ * start at the first definition's line. The content is the paragraph's last
+ * lines, so move the block to where it really starts, and anchor its first
+ * line as a later one (cmark's columns there are off by a constant too).
+ */
+static void skip_definitions(scan *sc, cmark_node *para)
+{
+	unsigned lines = inline_lines(para);
+
+	if (sc->block_end >= lines && sc->block_end - lines + 1 > sc->block_line) {
+		sc->shift = sc->block_end - lines + 1 - sc->block_line;
+		sc->block_line += sc->shift;
+		sc->need_anchor = 1;
+	}
 }
 
 static void walk(scan *sc, cmark_node *doc)
@@ -816,6 +887,7 @@ static void walk(scan *sc, cmark_node *doc)
 		case CMARK_NODE_PARAGRAPH:
 			enter_block(sc, node);
 			if (enter) {
+				skip_definitions(sc, node);
 				sc->para = NONE;
 				sc->para_line = sc->block_line;
 				sc->para_words = sc->nwords;
@@ -1023,6 +1095,8 @@ static void unreadable(folio_doc *doc, const char *text, size_t bad)
 		line++;
 		ls = i + 1;
 	}
+	if (line == 1 && bad >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		ls = 3; /* a byte order mark is no character, as in every other column */
 	doc->problems = folio_malloc(sizeof(*doc->problems));
 	doc->nproblems = 1;
 	doc->problems[0].line = line;

@@ -62,7 +62,7 @@ size_t folio_mcf_arc_count(const folio_mcf *g)
 
 static void forget_flow(folio_mcf *g)
 {
-	if (g->solved)
+	if (g->solved && g->narcs) /* no arcs: flow may be NULL, and memset(NULL, 0, 0) is undefined */
 		memset(g->flow, 0, g->narcs * sizeof(long long));
 	g->solved = 0;
 }

@@ -631,57 +631,34 @@ static int needs_escape(const char *line, size_t n)
 	       (n - i >= 8 && folio_strncasecmp_ascii(line + i, "comment:", 8) == 0);
 }
 
-int folio_review_form(char **out, folio_site *site, long long submission)
+static int judgements_load(folio_judgement **out, size_t *n, folio_site *site, long long sub, const char *only);
+
+int folio_review_form_write(char **out, const folio_framework *fw, const folio_submission *s, const char *reviewer,
+	const folio_judgement *j, size_t nj)
 {
-	folio_submission s;
-	sqlite3_stmt *st = NULL;
 	folio_buf b = FOLIO_BUF_INIT;
-	size_t nstd = folio_framework_standard_count(site->fw);
-	char **judged = folio_calloc(nstd, sizeof(char *)), **comments = folio_calloc(nstd, sizeof(char *));
-	int error, done, rc;
+	size_t nstd = folio_framework_standard_count(fw);
 
-	*out = NULL;
-	if ((error = sub_load(&s, site, submission)) < 0)
-		goto cleanup;
-	if ((error = assignment_of(site, submission, site->actor, &done)) < 0)
-		goto cleanup;
-	if (error == 0) {
-		char *action = folio_asprintf("get the review form of submission %lld", submission);
-		error = folio_site_deny(site, action, "it is not assigned to them");
-		free(action);
-		goto cleanup;
-	}
-	error = 0;
-	if ((error = folio_db_prepare(site, &st,
-		"SELECT standard, judgement, comment FROM judgement WHERE submission = ?1 AND reviewer = ?2")) < 0)
-		goto cleanup;
-	sqlite3_bind_int64(st, 1, submission);
-	sqlite3_bind_text(st, 2, site->actor, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long i = standard_index(site->fw, (const char *)sqlite3_column_text(st, 0));
-		if (i < 0)
-			continue;
-		judged[i] = folio_db_col_dup(st, 1);
-		comments[i] = folio_db_col_dup(st, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		error = folio_db_error(site, "cannot read judgements");
-		goto cleanup;
-	}
-
-	folio_buf_printf(&b, "# Review form: submission %lld\n\n", submission);
-	folio_buf_printf(&b, "- mentor: %s\n- qualification: %s\n- panel: %s\n- commit: %s\n- reviewer: %s\n\n", s.mentor,
-		s.qualification, s.panel, s.commit, site->actor);
+	folio_buf_printf(&b, "# Review form: submission %lld\n\n", s->id);
+	folio_buf_printf(&b, "- mentor: %s\n- qualification: %s\n- panel: %s\n- commit: %s\n- reviewer: %s\n\n", s->mentor,
+		s->qualification, s->panel, s->commit, reviewer);
 	folio_buf_printf(&b,
 		"For each standard write met or more-evidence after \"Judgement:\", and your\n"
 		"comment after \"Comment:\" (it may go on over the lines below). A standard\n"
 		"left as \"met | more-evidence\" is skipped. Record the form with\n"
-		"`folio review record %lld --form FILE`.\n", submission);
+		"`folio review record %lld --form FILE`.\n", s->id);
 	for (size_t i = 0; i < nstd; i++) {
-		const folio_standard *std = folio_framework_standard(site->fw, i);
+		const folio_standard *std = folio_framework_standard(fw, i);
+		const char *judged = NULL, *c = NULL;
+		for (size_t k = 0; k < nj; k++)
+			if (j[k].standard && strcmp(j[k].standard, std->id) == 0) {
+				judged = j[k].judgement;
+				c = j[k].comment;
+			}
 		folio_buf_printf(&b, "\n## %s %s\n\nJudgement: %s\nComment:", std->id, std->title,
-			judged[i] ? judged[i] : "met | more-evidence");
-		const char *c = comments[i];
+			judged ? judged : "met | more-evidence");
+		if (!c || !*c)
+			folio_buf_putc(&b, '\n');
 		for (int first = 1; c && *c; first = 0) {
 			const char *nl = strchr(c, '\n');
 			size_t n = nl ? (size_t)(nl - c) : strlen(c);
@@ -693,15 +670,34 @@ int folio_review_form(char **out, folio_site *site, long long submission)
 			folio_buf_putc(&b, '\n');
 			c = nl ? nl + 1 : c + n;
 		}
-		if (!c || !comments[i][0])
-			folio_buf_putc(&b, '\n');
 	}
 	*out = folio_buf_detach(&b);
+	return 0;
+}
+
+int folio_review_form(char **out, folio_site *site, long long submission)
+{
+	folio_submission s;
+	folio_judgement *j = NULL;
+	size_t nj = 0;
+	int error, done;
+
+	*out = NULL;
+	if ((error = sub_load(&s, site, submission)) < 0)
+		return error;
+	if ((error = assignment_of(site, submission, site->actor, &done)) < 0)
+		goto cleanup;
+	if (error == 0) {
+		char *action = folio_asprintf("get the review form of submission %lld", submission);
+		error = folio_site_deny(site, action, "it is not assigned to them");
+		free(action);
+		goto cleanup;
+	}
+	if ((error = judgements_load(&j, &nj, site, submission, site->actor)) < 0)
+		goto cleanup;
+	error = folio_review_form_write(out, site->fw, &s, site->actor, j, nj);
 cleanup:
-	sqlite3_finalize(st);
-	strings_free(judged, nstd);
-	strings_free(comments, nstd);
-	folio_buf_free(&b);
+	folio_judgements_free(j, nj);
 	sub_clear(&s);
 	return error;
 }
@@ -738,11 +734,16 @@ static const char *after_keyword(const char *line, size_t n, const char *kw)
 	return line + i + k;
 }
 
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static void trim(const char **s, size_t *n)
 {
-	while (*n && (**s == ' ' || **s == '\t' || **s == '\n'))
+	while (*n && is_blank(**s))
 		(*s)++, (*n)--;
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\n'))
+	while (*n && is_blank((*s)[*n - 1]))
 		(*n)--;
 }
 
@@ -769,13 +770,21 @@ static int form_parse(form_section *sec, const folio_framework *fw, long long su
 
 	if (memchr(text, '\0', len))
 		return form_error(name, 0, "the form holds a NUL byte");
+	size_t bad = 0;
+	if (!folio_utf8_valid(text, len, &bad)) {
+		/* stored comments must be text: JSON output and messages cannot carry other bytes */
+		unsigned at = 1;
+		for (size_t i = 0; i < bad; i++)
+			at += text[i] == '\n';
+		return form_error(name, at, "not valid UTF-8 text (byte 0x%02X)", (unsigned char)text[bad]);
+	}
 	while (p < end && error == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		const char *l = p, *v;
 		line++;
 		p = nl ? nl + 1 : end;
-		if (n && l[n - 1] == '\r')
+		while (n && l[n - 1] == '\r') /* CRLF, or CR CR LF from a twice-converted file */
 			n--;
 
 		if (n >= 3 && l[0] == '#' && l[1] == '#' && (l[2] == ' ' || l[2] == '\t')) {
@@ -862,25 +871,25 @@ static int form_parse(form_section *sec, const folio_framework *fw, long long su
 	return error;
 }
 
-int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len)
+int folio_review_form_parse(folio_judgement **out, size_t *n, const folio_framework *fw, long long submission,
+	const char *name, const char *text, size_t len)
 {
-	size_t nstd = folio_framework_standard_count(site->fw), recorded = 0;
-	form_section *sec = folio_calloc(nstd, sizeof(*sec));
-	folio_submission s;
-	panel_row p;
+	size_t nstd = folio_framework_standard_count(fw);
+	form_section *sec = folio_calloc(nstd ? nstd : 1, sizeof(*sec));
+	folio_judgement *j = folio_calloc(nstd ? nstd : 1, sizeof(*j));
+	size_t nj = 0;
 	int error;
 
-	memset(&s, 0, sizeof(s));
-	memset(&p, 0, sizeof(p));
+	*out = NULL;
+	*n = 0;
 	if (!name)
 		name = "form";
+	if (!text)
+		text = "";
 	for (size_t i = 0; i < nstd; i++)
 		folio_buf_init(&sec[i].comment);
-	if ((error = folio_tx_begin(site)) < 0)
+	if ((error = form_parse(sec, fw, submission, name, text, len)) < 0)
 		goto cleanup;
-	if ((error = open_review(site, submission, &s, &p, "record a judgement on")) < 0 ||
-	    (error = form_parse(sec, site->fw, submission, name, text, len)) < 0)
-		goto finish;
 	for (size_t i = 0; i < nstd && error == 0; i++) {
 		const char *c = sec[i].comment.ptr;
 		size_t cn = sec[i].comment.size;
@@ -888,24 +897,52 @@ int folio_review_record_form(folio_site *site, long long submission, const char 
 		if (!sec[i].judgement) {
 			if (cn)
 				error = form_error(name, sec[i].cline, "a comment on %s but no judgement: write met or more-evidence after 'Judgement:'",
-					folio_framework_standard(site->fw, i)->id);
+					folio_framework_standard(fw, i)->id);
 			continue;
 		}
-		char *comment = cn ? folio_strndup(c, cn) : NULL;
-		error = record_one(site, &s, folio_framework_standard(site->fw, i)->id, sec[i].judgement, comment);
-		free(comment);
-		recorded++;
+		j[nj].standard = folio_strdup(folio_framework_standard(fw, i)->id);
+		j[nj].judgement = folio_strdup(sec[i].judgement);
+		j[nj].comment = cn ? folio_strndup(c, cn) : NULL;
+		nj++;
 	}
-	if (error == 0 && recorded == 0)
+	if (error == 0 && nj == 0)
 		error = form_error(name, 0, "no standard has a judgement: write met or more-evidence after 'Judgement:'");
+cleanup:
+	for (size_t i = 0; i < nstd; i++)
+		folio_buf_free(&sec[i].comment);
+	free(sec);
+	if (error < 0) {
+		folio_judgements_free(j, nj);
+		return error;
+	}
+	*out = j;
+	*n = nj;
+	return 0;
+}
+
+int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len)
+{
+	folio_judgement *j = NULL;
+	size_t nj = 0;
+	folio_submission s;
+	panel_row p;
+	int error;
+
+	memset(&s, 0, sizeof(s));
+	memset(&p, 0, sizeof(p));
+	if ((error = folio_tx_begin(site)) < 0)
+		goto cleanup;
+	if ((error = open_review(site, submission, &s, &p, "record a judgement on")) < 0 ||
+	    (error = folio_review_form_parse(&j, &nj, site->fw, submission, name, text, len)) < 0)
+		goto finish;
+	for (size_t i = 0; i < nj && error == 0; i++)
+		error = record_one(site, &s, j[i].standard, j[i].judgement, j[i].comment);
 	if (error == 0)
 		error = panel_in_session(site, s.panel);
 finish:
 	error = tx_finish(site, error);
 cleanup:
-	for (size_t i = 0; i < nstd; i++)
-		folio_buf_free(&sec[i].comment);
-	free(sec);
+	folio_judgements_free(j, nj);
 	sub_clear(&s);
 	panel_row_clear(&p);
 	return refused(site, "record a review form", error, "submission:%lld", submission);

@@ -18,6 +18,18 @@ for t in "$build"/tests/unit/test_*; do
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$rc" -ne 0 ] && failedsuites="$failedsuites $(basename "$t")"
 done
+# fuzz targets built with the plain driver: replay every seed and regression file (one pass per target)
+for t in "$build"/tests/fuzz/fuzz_*; do
+	case "$t" in *.o|*.d) continue;; esac
+	[ -x "$t" ] || continue
+	name=${t##*/fuzz_}
+	if "$t" "tests/fuzz/$name" >"$log" 2>&1; then
+		passed=$((passed + 1)); tail -n 1 "$log"
+	else
+		failed=$((failed + 1)); failedsuites="$failedsuites fuzz_$name"; tail -n 20 "$log"
+		grep '^fuzz: tests/' "$log" | tail -n 1 | sed 's/^fuzz: /FAIL: fuzz replay of /'
+	fi
+done
 if [ -f tests/cli/run.sh ]; then
 	FOLIO="$(pwd)/$build/folio" sh tests/cli/run.sh >"$log" 2>&1
 	rc=$?

@@ -39,6 +39,14 @@ int folio_review_record(folio_site *site, long long submission, const char *stan
  */
 int folio_review_form(char **out, folio_site *site, long long submission);
 /*
+ * The form itself, without a site: for submission `s`, as `reviewer`, with
+ * the judgements `j` (others' standards not in the framework are left out)
+ * pre-filled. folio_review_form_parse reads it back to the same judgements.
+ * *out is malloc'd. Returns 0.
+ */
+int folio_review_form_write(char **out, const folio_framework *fw, const folio_submission *s, const char *reviewer,
+	const folio_judgement *j, size_t n);
+/*
  * Record every judged section of a filled-in form at once (all or
  * nothing). A section whose judgement is left blank (or as the template's
  * "met | more-evidence") is skipped; a comment continues over the lines
@@ -47,6 +55,14 @@ int folio_review_form(char **out, folio_site *site, long long submission);
  * (`name`) and its line: "form.md line 7: unknown judgement 'maybe' …".
  */
 int folio_review_record_form(folio_site *site, long long submission, const char *name, const char *text, size_t len);
+/*
+ * The form parser of folio_review_record_form, without a site: check a
+ * filled-in form for `submission` against the framework and give its judged
+ * sections in framework order (reviewer NULL; comment NULL when blank), with
+ * the same errors. Caller frees *out with folio_judgements_free.
+ */
+int folio_review_form_parse(folio_judgement **out, size_t *n, const folio_framework *fw, long long submission,
+	const char *name, const char *text, size_t len);
 /*
  * Mark the actor's review done; refused (FOLIO_EINVALID, listing them)
  * while a standard has no judgement. When every assigned reviewer is done,

@@ -196,6 +196,24 @@ static void test_cases(void **state)
 	}
 }
 
+/* A network without arcs solved again, or changed after a solve (found by fuzzing: UBSan, memset on no flows). */
+static void test_solve_again_without_arcs(void **state)
+{
+	(void)state;
+	folio_mcf *g = parse("p min 2 0\nn 1 1\n");
+	folio_mcf_status st;
+	long long cost = -1;
+	assert_ok(folio_mcf_solve(&st, &cost, g));
+	assert_int_equal(st, FOLIO_MCF_OPTIMAL);
+	assert_ok(folio_mcf_solve(&st, &cost, g));
+	assert_int_equal(st, FOLIO_MCF_OPTIMAL);
+	assert_int_equal(cost, 0);
+	assert_ok(folio_mcf_set_supply(g, 1, -1));
+	assert_ok(folio_mcf_solve(&st, &cost, g));
+	assert_int_equal(st, FOLIO_MCF_INFEASIBLE);
+	folio_mcf_free(g);
+}
+
 static void test_parallel_arc_flows(void **state)
 {
 	folio_mcf *g = parse(cases[7].dimacs);
@@ -778,6 +796,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_solve_again_without_arcs),
 		cmocka_unit_test(test_parallel_arc_flows),
 		cmocka_unit_test(test_lower_bound_in_flow),
 		cmocka_unit_test(test_build_by_api),

@@ -1015,6 +1015,52 @@ static void test_form_round_trip(void **state)
 	assert_ok(folio_review_done(f->site, 2));
 }
 
+/* The parser alone, without a site: what fuzzing checks on every input. */
+static void test_form_parse_without_site(void **state)
+{
+	(void)state;
+	folio_framework *fw = NULL;
+	folio_judgement *j = NULL, *j2 = NULL;
+	size_t n = 0, n2 = 0;
+	char *form = NULL;
+	folio_submission s = { 0 };
+	assert_ok(folio_framework_load(&fw, TEST_STANDARDS_DIR));
+
+	/* a file converted to CRLF twice ends its lines CR CR LF: no CR is left in the comment (found by fuzzing) */
+	const char *twice = "## S2\r\r\nJudgement: met\r\r\nComment: one\r\r\ntwo\r\r\n";
+	assert_ok(folio_review_form_parse(&j, &n, fw, 3, "f.md", twice, strlen(twice)));
+	assert_int_equal(n, 1);
+	assert_string_equal(j[0].standard, "S2");
+	assert_string_equal(j[0].judgement, "met");
+	assert_string_equal(j[0].comment, "one\ntwo");
+
+	/* the form folio writes for those judgements reads back to them */
+	s.id = 3;
+	s.mentor = (char *)"m";
+	s.qualification = (char *)"QMS";
+	s.panel = (char *)"p";
+	assert_ok(folio_review_form_write(&form, fw, &s, "r1", j, n));
+	assert_has(form, "\n## S2 Teaching\n\nJudgement: met\nComment: one\ntwo\n");
+	assert_ok(folio_review_form_parse(&j2, &n2, fw, 3, "again.md", form, strlen(form)));
+	assert_int_equal(n2, 1);
+	assert_string_equal(j2[0].comment, "one\ntwo");
+	folio_judgements_free(j2, n2);
+
+	/* a comment ending in a CR before other blanks: the CR is trimmed too, as it would be once printed and read back */
+	const char *cr_end = "## S1\nJudgement: met\nComment: last\r \n";
+	assert_ok(folio_review_form_parse(&j2, &n2, fw, 3, "f.md", cr_end, strlen(cr_end)));
+	assert_string_equal(j2[0].comment, "last");
+	folio_judgements_free(j2, n2);
+
+	/* and it is a form of submission 3 only */
+	assert_rc(folio_review_form_parse(&j2, &n2, fw, 4, "again.md", form, strlen(form)), FOLIO_EINVALID);
+	assert_msg("again.md line 1: this is the form of submission 3, not 4");
+	assert_null(j2);
+	folio_judgements_free(j, n);
+	free(form);
+	folio_framework_free(fw);
+}
+
 static void test_form_errors_name_the_line(void **state)
 {
 	fx *f = *state;
@@ -1030,6 +1076,8 @@ static void test_form_errors_name_the_line(void **state)
 		{ "# Review form: submission 2\n## S1\nJudgement: met\n", "f.md line 1: this is the form of submission 2, not 1" },
 		{ "## S1\nJudgement:\nComment: but what?\n", "f.md line 3: a comment on S1 but no judgement" },
 		{ "## S1\nJudgement: met | more-evidence\n", "f.md: no standard has a judgement" },
+		/* a form saved as Latin-1: stored comments must be text (found by fuzzing) */
+		{ "## S1\nJudgement: met\nComment: caf\xE9\n", "f.md line 3: not valid UTF-8 text (byte 0xE9)" },
 		/* all or nothing: the good S1 before the bad S2 is not recorded either */
 		{ "## S1\nJudgement: met\n\n## S2\nJudgement: mett\n", "f.md line 5: unknown judgement 'mett' for S2" },
 	};
@@ -1078,6 +1126,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_review_show_permissions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form_errors_name_the_line, setup, teardown),
+		cmocka_unit_test(test_form_parse_without_site),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	git_libgit2_shutdown();
