@@ -18,6 +18,11 @@ DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
 TOOL_CMDS = git pkg-config dimacs-solver
+# the sqlite3 shell: tests/cli/t_perms.sh compares the database before and after a refusal.
+# DEB_sqlite3 already names the library's package, so the command is checked as sqlite3-shell.
+TOOL_CMDS += sqlite3-shell
+CMD_sqlite3-shell = sqlite3
+DEB_sqlite3-shell = sqlite3
 DEB_git = git
 DEB_pkg-config = pkg-config
 # LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
@@ -100,7 +105,7 @@ $(BENCH): $(BUILD)/bench/bench.o $(LIB)
 deps:
 	@missing=""; \
 	$(foreach m,$(PKG_MODULES) $(TEST_MODULES),pkg-config --exists $(m) 2>/dev/null || missing="$$missing $(DEB_$(m))"; ) \
-	$(foreach c,$(TOOL_CMDS),command -v $(c) >/dev/null 2>&1 || missing="$$missing $(DEB_$(c))"; ) \
+	$(foreach c,$(TOOL_CMDS),command -v $(or $(CMD_$(c)),$(c)) >/dev/null 2>&1 || missing="$$missing $(DEB_$(c))"; ) \
 	if [ -z "$$missing" ]; then echo "deps: all libraries and tools present"; exit 0; fi; \
 	echo "deps: missing:$$missing"; \
 	if [ "$$(id -u)" = 0 ]; then \
