@@ -61,7 +61,7 @@ BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
 
-.PHONY: all deps check test demo bench clean
+.PHONY: all deps check test demo bench clean valgrind
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -131,6 +131,18 @@ bench: deps
 	$(MAKE) --no-print-directory $(BENCH) $(CLI) $(BENCH_MCF) $(MCF)
 	$(BENCH) $(BENCH_ARGS)
 	$(BENCH_MCF) $(BENCH_MCF_ARGS)
+
+# ------------------------------------------------------------------ valgrind
+# The CLI tests (and the unit tests) under valgrind memcheck, on a normal build in build-vg: any
+# invalid access or definite leak fails (tests/valgrind.sh). Slow, so not part of `make check`.
+VG_BUILD = build-vg
+valgrind: TOOL_CMDS += valgrind
+DEB_valgrind = valgrind
+valgrind: deps
+	$(MAKE) --no-print-directory BUILD=$(VG_BUILD) SANITIZE= \
+		$(VG_BUILD)/libfolio.a $(VG_BUILD)/folio $(VG_BUILD)/folio-mcf \
+		$(TEST_SRC:tests/unit/%.c=$(VG_BUILD)/tests/unit/%)
+	sh tests/valgrind.sh $(VG_BUILD)
 
 clean:
 	rm -rf $(BUILD)

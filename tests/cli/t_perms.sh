@@ -20,14 +20,14 @@ build_fixture "$FIXTURE"
 printf '# A new reflection\n\nI watched my trainee teach and we talked about it. #S2.1\n' >"$ROOT/entry.md"
 printf 'id,name,phase\nnew-school,New School,primary\n' >"$ROOT/schools.csv"
 printf 'id,name,email,roles\npat,Pat New,pat@x.example,mentor\n' >"$ROOT/people.csv"
-LOGNAME=rex "$FOLIO" --site "$FIXTURE" review form "$(fx_sub ivan)" |
+LOGNAME=rex "$INSPECT" --site "$FIXTURE" review form "$(fx_sub ivan)" |
 	sed '0,/^Judgement: met$/s//Judgement: more-evidence/' >"$ROOT/form.md"
 grep -q '^Judgement: more-evidence$' "$ROOT/form.md" || { echo "cannot make the review form"; exit 1; }
 # the latest submission of each mentor: $SUB_mia ...
 for m in $(cut -d, -f1 "$HERE/tests/perms/people.csv" | tail -n +2); do
 	eval "SUB_$m=\$(fx_sub \$m)"
 done
-CERT=$(LOGNAME=adm "$FOLIO" --site "$FIXTURE" cert list --json | sed -n 's/^ *"number": "\(.*\)",$/\1/p' | head -1)
+CERT=$(LOGNAME=adm "$INSPECT" --site "$FIXTURE" cert list --json | sed -n 's/^ *"number": "\(.*\)",$/\1/p' | head -1)
 [ -n "$CERT" ] || { echo "the fixture has no certificate"; exit 1; }
 
 # what a refusal must leave alone: every table but the audit log, and every file but the database
@@ -39,7 +39,7 @@ site_state "$FIXTURE" >"$ROOT/state.fixture"
 # the audit rows after seq $SEQ, one per line: "WHO<TAB>ACTION<TAB>DETAIL" (WHO "adm as mia", or "-");
 # the last seq goes to $ROOT/seq
 audit_rows() {
-	LOGNAME=adm "$FOLIO" --site "$1" audit --json | awk -v seq0="$SEQ" -v seqfile="$ROOT/seq" '
+	LOGNAME=adm "$INSPECT" --site "$1" audit --json | awk -v seq0="$SEQ" -v seqfile="$ROOT/seq" '
 		function val(s) { sub(/^ *"[a-z_]*": /, "", s); sub(/,$/, "", s); if (s == "null") return ""; gsub(/^"|"$/, "", s); return s }
 		/^    "seq": / { seq = val($0) + 0 }
 		/^    "actor": / { actor = val($0) }

@@ -12,16 +12,18 @@
 # rex and ria (reviewers) review everything; cho (lead) chairs every panel; lee is a lead with no
 # panel; adm is the admin. Every login is the person's id. "Today" is 2027-06-20.
 PERMS_TODAY=2027-06-20
+# the folio that builds and inspects sites (make valgrind runs only the commands under test under valgrind)
+INSPECT=${FOLIO_INSPECT:-$FOLIO}
 
 # fx LOGIN ARGS...: run folio in the fixture; stop the script on failure (the fixture must build)
 fx() {
 	login=$1; shift
-	LOGNAME=$login "$FOLIO" --site "$FX" "$@" >"$ROOT/fx.out" 2>"$ROOT/fx.err" ||
+	LOGNAME=$login "$INSPECT" --site "$FX" "$@" >"$ROOT/fx.out" 2>"$ROOT/fx.err" ||
 		{ echo "fixture: folio $* (as $login) failed: $(cat "$ROOT/fx.err")"; exit 1; }
 }
 # the id of MENTOR's latest submission
 fx_sub() {
-	LOGNAME=adm "$FOLIO" --site "$FX" submission list --mentor "$1" --json |
+	LOGNAME=adm "$INSPECT" --site "$FX" submission list --mentor "$1" --json |
 		sed -n 's/^ *"id": \([0-9]*\),*$/\1/p' | tail -1
 }
 # judge SUB REVIEWER J1 J2 J3 J4 [done]: record S1..S4 (J is met or more-evidence)
@@ -39,7 +41,7 @@ judge() {
 build_fixture() {
 	FX=$1
 	export FOLIO_TODAY=2026-09-01
-	LOGNAME=adm "$FOLIO" init "$FX" --admin-id adm --name "Ada Admin" --email adm@university.example.ac.uk \
+	LOGNAME=adm "$INSPECT" init "$FX" --admin-id adm --name "Ada Admin" --email adm@university.example.ac.uk \
 		>/dev/null 2>"$ROOT/fx.err" || { echo "fixture: init failed: $(cat "$ROOT/fx.err")"; exit 1; }
 	fx adm school import "$SAMPLES/schools.csv"
 	fx adm person import "$HERE/tests/perms/people.csv"
