@@ -61,7 +61,7 @@ BENCH_MCF = $(BUILD)/folio-bench-mcf
 UNIT = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BENCH = $(BUILD)/folio-bench
 
-.PHONY: all deps check test demo bench clean valgrind
+.PHONY: all deps check test demo bench bench-limits clean valgrind
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -131,6 +131,15 @@ bench: deps
 	$(MAKE) --no-print-directory $(BENCH) $(CLI) $(BENCH_MCF) $(MCF)
 	$(BENCH) $(BENCH_ARGS)
 	$(BENCH_MCF) $(BENCH_MCF_ARGS)
+
+# Peak memory at the resource limits (10,000 entries, 100 MB files, 100,000-row CSV) against the
+# 64 MiB target, measured with GNU time (bench/limits.sh).
+bench-limits: TOOL_CMDS += gnu-time
+CMD_gnu-time = /usr/bin/time
+DEB_gnu-time = time
+bench-limits: deps
+	$(MAKE) --no-print-directory $(CLI)
+	sh bench/limits.sh $(CLI)
 
 # ------------------------------------------------------------------ valgrind
 # The CLI tests (and the unit tests) under valgrind memcheck, on a normal build in build-vg: any
