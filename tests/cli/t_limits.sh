@@ -110,7 +110,9 @@ awk -v n="$ROWS" 'BEGIN { print "id,name,email,roles,school"
 	print "q-bad,Bad Row,not-an-email,mentor,brookfield" }' >"$ROOT/bad.csv"
 run admin person import "$ROOT/bad.csv"
 expect_rc 1; expect_one_line_err; expect_err "row $((ROWS + 2))"
-run admin person list
-expect_rc 0; expect_out "^p$(printf '%06d' "$ROWS") "; expect_no_out "^q000001 "
+# (not by listing 100,000 people: minutes under AddressSanitizer; bench/limits.sh measures that)
+printf 'id,name,email,roles,school\nq000001,Person 1,q000001@school.example.org,mentor,brookfield\n' >"$ROOT/one.csv"
+run admin person import "$ROOT/one.csv"
+expect_rc 0; expect_out "imported 1 person"
 
 finish
