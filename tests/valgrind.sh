@@ -8,8 +8,11 @@ status=0
 start=$(date +%s)
 
 # CLI: the command under test runs under valgrind; t_perms inspects its sites with the plain binary
-VALGRIND_LOGS=$logs/cli VALGRIND_FOLIO=$root/$build/folio FOLIO=$root/tests/valgrind-folio.sh \
-	FOLIO_INSPECT=$root/$build/folio
+# (FOLIO is a link to the wrapper beside one to folio-mcf: t_assign finds folio-mcf next to FOLIO)
+mkdir -p "$logs/bin"
+ln -s "$root/tests/valgrind-folio.sh" "$logs/bin/folio"
+ln -s "$root/$build/folio-mcf" "$logs/bin/folio-mcf"
+VALGRIND_LOGS=$logs/cli VALGRIND_FOLIO=$root/$build/folio FOLIO=$logs/bin/folio FOLIO_INSPECT=$root/$build/folio
 export VALGRIND_LOGS VALGRIND_FOLIO FOLIO FOLIO_INSPECT
 mkdir -p "$VALGRIND_LOGS"
 sh tests/cli/run.sh >"$logs/cli.out" 2>&1 || status=1
