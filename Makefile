@@ -17,11 +17,14 @@ DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
-TOOL_CMDS = git pkg-config dimacs-solver sqlite3 chromium python3 cmark unzip
+TOOL_CMDS = git pkg-config dimacs-solver sqlite3-shell chromium python3 cmark unzip
 DEB_git = git
 DEB_pkg-config = pkg-config
-# the sqlite3 shell checks sites in the crash tests (DEBCMD_: a command whose name is also a module's)
-DEBCMD_sqlite3 = sqlite3
+# the sqlite3 shell: the crash tests check sites with it, t_perms compares the database around a refusal.
+# DEB_sqlite3 already names the library's package, so the command is checked as sqlite3-shell
+# (CMD_x: the command to look for when it is not x itself).
+CMD_sqlite3-shell = sqlite3
+DEB_sqlite3-shell = sqlite3
 # the archive tests check folio's zips with unzip -t and craft bad ones with Python's zipfile
 DEB_unzip = unzip
 # LEMON's min-cost-flow solver: the oracle the solver tests and bench compare with
@@ -71,7 +74,7 @@ BENCH = $(BUILD)/folio-bench
 BENCH_PACK = $(BUILD)/folio-bench-pack
 BENCH_ARCHIVE = $(BUILD)/folio-bench-archive
 
-.PHONY: all deps check test demo bench bench-pack bench-archive screenshots clean fuzz fuzz-deps fuzz-build
+.PHONY: all deps check test demo bench bench-pack bench-archive bench-limits screenshots clean fuzz fuzz-deps fuzz-build valgrind
 # keep objects: they are intermediate files of the test binaries, not garbage
 .SECONDARY:
 all: $(LIB) $(CLI) $(MCF)
@@ -132,7 +135,7 @@ $(BENCH_ARCHIVE): $(BUILD)/bench/bench_archive.o $(LIB)
 deps:
 	@missing=""; \
 	$(foreach m,$(PKG_MODULES) $(TEST_MODULES),pkg-config --exists $(m) 2>/dev/null || missing="$$missing $(DEB_$(m))"; ) \
-	$(foreach c,$(TOOL_CMDS),command -v $(c) >/dev/null 2>&1 || missing="$$missing $(or $(DEBCMD_$(c)),$(DEB_$(c)))"; ) \
+	$(foreach c,$(TOOL_CMDS),command -v $(or $(CMD_$(c)),$(c)) >/dev/null 2>&1 || missing="$$missing $(DEB_$(c))"; ) \
 	if [ -z "$$missing" ]; then echo "deps: all libraries and tools present"; exit 0; fi; \
 	echo "deps: missing:$$missing"; \
 	if [ "$$(id -u)" = 0 ]; then \
@@ -211,6 +214,27 @@ bench-pack: deps
 bench-archive: deps
 	$(MAKE) --no-print-directory $(BENCH_ARCHIVE) $(BENCH)
 	$(BENCH_ARCHIVE) --site $(BENCH_SITE) $(BENCH_ARCHIVE_ARGS)
+
+# Peak memory at the resource limits (10,000 entries, 100 MB files, 100,000-row CSV) against the
+# 64 MiB target, measured with GNU time (bench/limits.sh).
+bench-limits: TOOL_CMDS += gnu-time
+CMD_gnu-time = /usr/bin/time
+DEB_gnu-time = time
+bench-limits: deps
+	$(MAKE) --no-print-directory $(CLI)
+	sh bench/limits.sh $(CLI)
+
+# ------------------------------------------------------------------ valgrind
+# The CLI tests (and the unit tests) under valgrind memcheck, on a normal build in build-vg: any
+# invalid access or definite leak fails (tests/valgrind.sh). Slow, so not part of `make check`.
+VG_BUILD = build-vg
+valgrind: TOOL_CMDS += valgrind
+DEB_valgrind = valgrind
+valgrind: deps
+	$(MAKE) --no-print-directory BUILD=$(VG_BUILD) SANITIZE= \
+		$(VG_BUILD)/libfolio.a $(VG_BUILD)/folio $(VG_BUILD)/folio-mcf \
+		$(TEST_SRC:tests/unit/%.c=$(VG_BUILD)/tests/unit/%)
+	sh tests/valgrind.sh $(VG_BUILD)
 
 clean:
 	rm -rf $(BUILD)

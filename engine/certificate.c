@@ -231,6 +231,8 @@ int folio_cert_issuer_get(folio_cert_issuer *out, folio_site *site)
 	int error = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (!site->actor)
+		return folio_site_deny(site, "read the badge issuer", "");
 	for (int i = 0; i < 4 && error == 0; i++)
 		error = meta_get(&vals[i], site, issuer_keys[i]);
 	if (error < 0)

@@ -86,3 +86,20 @@ int folio_git_main_loose(const char *repo_path, char hex[41])
 	hex[40] = '\0';
 	return 1;
 }
+
+int folio_git_blob_size(git_object_size_t *out, git_repository *repo, const git_oid *oid)
+{
+	git_odb *odb = NULL;
+	git_object_t type = GIT_OBJECT_INVALID;
+	size_t len = 0;
+	int rc;
+	if ((rc = git_repository_odb(&odb, repo)) == 0)
+		rc = git_odb_read_header(&len, &type, odb, oid);
+	git_odb_free(odb);
+	if (rc < 0)
+		return folio_git_error(rc, "cannot read entry");
+	if (type != GIT_OBJECT_BLOB)
+		return folio_error_set(FOLIO_EINVALID, "cannot read entry: object %.12s is not a blob", git_oid_tostr_s(oid));
+	*out = (git_object_size_t)len;
+	return 0;
+}

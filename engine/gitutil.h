@@ -24,4 +24,10 @@ int folio_git_main(git_oid *out, int *found, git_repository *repo);
  */
 int folio_git_main_loose(const char *repo_path, char hex[41]);
 
+/*
+ * The size of a blob read from its object header, without inflating the
+ * blob: entries pushed with git may be far larger than folio reads.
+ */
+int folio_git_blob_size(git_object_size_t *out, git_repository *repo, const git_oid *oid);
+
 #endif

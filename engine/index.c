@@ -11,7 +11,6 @@
 #include <time.h>
 
 /* Blobs larger than this are reported, not parsed (same limit as entry add). */
-#define FOLIO_ENTRY_MAX (1024 * 1024)
 /* A long index commits about once a second, so other writers wait at most that long. */
 #define INDEX_COMMIT_SECONDS 1.0
 
@@ -80,18 +79,21 @@ static folio_doc *doc_unreadable(const char *message)
 static int analyze_blob(folio_doc **out, folio_site *site, git_repository *repo, const git_oid *oid)
 {
 	git_blob *blob = NULL;
-	int rc;
-	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
-		return folio_git_error(rc, "cannot read entry");
-	git_object_size_t size = git_blob_rawsize(blob);
+	git_object_size_t size = 0;
+	int rc, error;
+	/* the size from the object header: an oversized entry is never read into memory */
+	if ((error = folio_git_blob_size(&size, repo, oid)) < 0)
+		return error;
 	if (size > FOLIO_ENTRY_MAX) {
 		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
 			(unsigned long long)size, FOLIO_ENTRY_MAX);
 		*out = doc_unreadable(msg);
 		free(msg);
-	} else {
-		folio_doc_analyze(out, site->fw, git_blob_rawcontent(blob), (size_t)size);
+		return 0;
 	}
+	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
+		return folio_git_error(rc, "cannot read entry");
+	folio_doc_analyze(out, site->fw, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 	git_blob_free(blob);
 	return 0;
 }
@@ -406,18 +408,20 @@ static int parser_submit(parser *p, cache *c, const char *hex, char *text, size_
 static int read_blob_for_parser(parser *p, cache *c, git_repository *repo, const git_oid *oid, const char *hex)
 {
 	git_blob *blob = NULL;
+	git_object_size_t size = 0;
 	int rc, error;
-	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
-		return folio_git_error(rc, "cannot read entry");
-	git_object_size_t size = git_blob_rawsize(blob);
+	if ((error = folio_git_blob_size(&size, repo, oid)) < 0)
+		return error;
 	if (size > FOLIO_ENTRY_MAX) {
 		folio_doc *d = NULL;
-		git_blob_free(blob);
 		if ((error = analyze_blob(&d, c->site, repo, oid)) == 0)
 			error = cache_put(c, hex, d);
 		folio_doc_free(d);
 		return error;
 	}
+	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
+		return folio_git_error(rc, "cannot read entry");
+	size = git_blob_rawsize(blob);
 	char *text = folio_strndup(git_blob_rawcontent(blob), (size_t)size);
 	git_blob_free(blob);
 	return parser_submit(p, c, hex, text, (size_t)size);

@@ -106,6 +106,9 @@ int folio_school_list(folio_school **out, size_t *n, folio_site *site)
 
 	*out = NULL;
 	*n = 0;
+	/* only the site's people read it, as for every list (docs/permissions.md) */
+	if (!site->actor)
+		return folio_site_deny(site, "list schools", "");
 	if ((error = folio_db_prepare(site, &st, "SELECT id, name, phase FROM school ORDER BY id")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -364,6 +367,9 @@ int folio_person_list(folio_person **out, size_t *n, folio_site *site)
 
 	*out = NULL;
 	*n = 0;
+	/* only the site's people read it, as for every list (docs/permissions.md) */
+	if (!site->actor)
+		return folio_site_deny(site, "list people", "");
 	if ((error = folio_db_prepare(site, &st, PERSON_SELECT " ORDER BY id")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -461,6 +467,9 @@ int folio_conflict_list(folio_conflict **out, size_t *n, folio_site *site)
 	int error, rc;
 	*out = NULL;
 	*n = 0;
+	/* only the site's people read it, as for every list (docs/permissions.md) */
+	if (!site->actor)
+		return folio_site_deny(site, "list conflicts", "");
 	if ((error = folio_db_prepare(site, &st, "SELECT a, b, reason FROM conflict ORDER BY a, b")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

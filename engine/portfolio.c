@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 /* Largest Markdown entry accepted by `entry add` (and parsed by the index). */
-#define FOLIO_ENTRY_MAX (1024 * 1024)
 
 char *folio_portfolio_repo_path(folio_site *site, const char *mentor)
 {
@@ -630,6 +629,12 @@ int folio_entry_add(folio_site *site, const char *mentor, const char *text, size
 	folio_buf_put(&body, text, len);
 	if (body.size && body.ptr[body.size - 1] != '\n')
 		folio_buf_putc(&body, '\n');
+	/* the limit holds for what is stored, or the index would refuse to read it */
+	if (body.size > FOLIO_ENTRY_MAX) {
+		error = folio_error_set(FOLIO_EINVALID, "entry is too large: %zu bytes with its heading and final newline (the limit is %d)",
+			body.size, FOLIO_ENTRY_MAX);
+		goto cleanup;
+	}
 
 	/* the commit */
 	repo_path = folio_portfolio_repo_path(site, mentor);

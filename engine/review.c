@@ -1437,13 +1437,18 @@ static int scan_range(git_repository *repo, const char *since, const git_oid *up
 			for (size_t d = 0; d < git_diff_num_deltas(diff) && left > 0; d++) {
 				const git_diff_delta *delta = git_diff_get_delta(diff, d);
 				git_blob *blob = NULL;
+				git_object_size_t size = 0;
 				int *nums = NULL;
 				size_t nn = 0;
+				/* an oversized entry is never read (its size comes from the object header) */
 				if ((delta->status != GIT_DELTA_ADDED && delta->status != GIT_DELTA_MODIFIED) ||
-				    !is_md(delta->new_file.path) || git_blob_lookup(&blob, repo, &delta->new_file.id) < 0)
+				    !is_md(delta->new_file.path) || folio_git_blob_size(&size, repo, &delta->new_file.id) < 0 ||
+				    size > ENTRY_MAX || git_blob_lookup(&blob, repo, &delta->new_file.id) < 0) {
+					folio_error_clear();
+					git_error_clear();
 					continue;
-				if (git_blob_rawsize(blob) <= ENTRY_MAX)
-					ftags_scan(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), &nums, &nn);
+				}
+				ftags_scan(git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), &nums, &nn);
 				git_blob_free(blob);
 				for (size_t k = 0; k < nn; k++)
 					for (size_t i = 0; i < n; i++)

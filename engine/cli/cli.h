@@ -68,6 +68,11 @@ int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* Read FILE, or standard input for "-", whole; prints the error itself and returns -1 on failure. */
 int cli_read_input(const char *path, char **out, size_t *len);
+/*
+ * The same, reading at most max + 1 bytes: returns 1 (nothing kept, no error printed) when the input is
+ * larger than max, with *too_large its size when it is a regular file, else 0.
+ */
+int cli_read_input_max(const char *path, size_t max, char **out, size_t *len, unsigned long long *too_large);
 
 /*
  * The framework to use outside a command that needs a site: the site's when

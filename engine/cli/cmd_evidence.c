@@ -214,8 +214,21 @@ static int cmd_lint(cli_ctx *ctx)
 		char *text = NULL;
 		size_t len = 0;
 		folio_doc *doc = NULL;
-		if (cli_read_input(ctx->args.pos[i], &text, &len) < 0) {
+		unsigned long long size = 0;
+		int got = cli_read_input_max(ctx->args.pos[i], FOLIO_ENTRY_MAX, &text, &len, &size);
+		if (got < 0) {
 			rc = CLI_FAIL;
+			continue;
+		}
+		if (got > 0) {
+			/* as for an entry in a portfolio: reported, never read whole */
+			if (size)
+				printf("%s:1:1: error: entry is too large to read: %llu bytes (the limit is %d)\n",
+					ctx->args.pos[i], size, FOLIO_ENTRY_MAX);
+			else
+				printf("%s:1:1: error: entry is too large to read: over the limit of %d bytes\n",
+					ctx->args.pos[i], FOLIO_ENTRY_MAX);
+			errors++;
 			continue;
 		}
 		folio_doc_analyze(&doc, fw, text, len);

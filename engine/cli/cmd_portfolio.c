@@ -70,10 +70,16 @@ static int cmd_entry_add(cli_ctx *ctx)
 	char *text = NULL, *path = NULL;
 	char commit[41];
 	size_t len = 0;
+	unsigned long long size = 0;
 	int rc = CLI_OK;
 
-	if (cli_read_input(file, &text, &len) < 0)
+	if ((rc = cli_read_input_max(file, FOLIO_ENTRY_MAX, &text, &len, &size)) < 0)
 		return CLI_FAIL;
+	if (rc > 0) {
+		if (size)
+			return cli_error(CLI_FAIL, "entry '%s' is too large: %llu bytes (the limit is %d)", file, size, FOLIO_ENTRY_MAX);
+		return cli_error(CLI_FAIL, "entry on standard input is too large: over the limit of %d bytes", FOLIO_ENTRY_MAX);
+	}
 	if (folio_entry_add(ctx->site, ctx->args.pos[0], text, len, &o, &path, commit) < 0)
 		rc = cli_fail();
 	else

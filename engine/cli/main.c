@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const cli_opt global_opts[] = {
@@ -73,6 +75,11 @@ size_t cli_all(const cli_ctx *ctx, const char *name, const char ***out)
 
 int cli_read_input(const char *path, char **out, size_t *len)
 {
+	return cli_read_input_max(path, SIZE_MAX - 1, out, len, NULL);
+}
+
+int cli_read_input_max(const char *path, size_t max, char **out, size_t *len, unsigned long long *too_large)
+{
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	size_t cap = 65536, n = 0, got;
 	char *buf;
@@ -81,10 +88,19 @@ int cli_read_input(const char *path, char **out, size_t *len)
 		return -1;
 	}
 	buf = malloc(cap);
-	while (buf && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+	/* read at most max + 1 bytes: enough to tell the input is too large without holding it all */
+	while (buf && n <= max && (got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
 		n += got;
 		if (n + 1 == cap)
 			buf = realloc(buf, cap *= 2);
+	}
+	if (buf && n > max) {
+		struct stat st;
+		*too_large = f != stdin && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (unsigned long long)st.st_size : 0;
+		if (f != stdin)
+			fclose(f);
+		free(buf);
+		return 1;
 	}
 	if (!buf)
 		abort();

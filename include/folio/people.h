@@ -33,6 +33,7 @@ typedef struct {
 
 /* Admin only. Ids are lowercase letters, digits, '-', '_' and '.' (1–64 chars). */
 int folio_school_add(folio_site *site, const folio_school *school);
+/* Any bound person; FOLIO_EDENIED (audited) for a login bound to nobody. */
 int folio_school_list(folio_school **out, size_t *n, folio_site *site);
 void folio_schools_free(folio_school *s, size_t n);
 
@@ -40,6 +41,7 @@ void folio_schools_free(folio_school *s, size_t n);
 int folio_person_add(folio_site *site, const folio_person *person);
 /* FOLIO_ENOTFOUND naming the id. Caller frees with folio_person_clear. */
 int folio_person_get(folio_person *out, folio_site *site, const char *id);
+/* Any bound person; FOLIO_EDENIED (audited) for a login bound to nobody. */
 int folio_person_list(folio_person **out, size_t *n, folio_site *site);
 void folio_person_clear(folio_person *p);
 void folio_people_free(folio_person *p, size_t n);
@@ -50,6 +52,7 @@ typedef struct {
 
 /* Admin only. Stored once per unordered pair; FOLIO_EEXISTS when already declared. */
 int folio_conflict_add(folio_site *site, const char *a, const char *b, const char *reason);
+/* Any bound person; FOLIO_EDENIED (audited) for a login bound to nobody. */
 int folio_conflict_list(folio_conflict **out, size_t *n, folio_site *site);
 void folio_conflicts_free(folio_conflict *c, size_t n);
 

@@ -40,6 +40,9 @@ typedef struct {
 	const char *date;  /* YYYY-MM-DD, default today; not in the future */
 } folio_entry_options;
 
+/* The largest entry folio reads, in bytes: larger ones are refused, or reported and never read. */
+#define FOLIO_ENTRY_MAX (1024 * 1024)
+
 /*
  * Commit one Markdown entry to the mentor's main branch through libgit2, with
  * no working tree. The file is named DATE-slug-of-title.md; when a title is
