@@ -29,6 +29,9 @@ for m in $(cut -d, -f1 "$HERE/tests/perms/people.csv" | tail -n +2); do
 done
 CERT=$(LOGNAME=adm "$INSPECT" --site "$FIXTURE" cert list --json | sed -n 's/^ *"number": "\(.*\)",$/\1/p' | head -1)
 [ -n "$CERT" ] || { echo "the fixture has no certificate"; exit 1; }
+# an archive of mia's portfolio, for archive verify and restore ($ZIP)
+LOGNAME=adm "$INSPECT" --site "$FIXTURE" archive mia --out "$ROOT/fx.zip" >/dev/null 2>&1 ||
+	{ echo "cannot archive the fixture"; exit 1; }
 
 # what a refusal must leave alone: every table but the audit log, and every file but the database
 site_state() {
@@ -83,14 +86,15 @@ check_cell() {
 	role=$1 expect=$2 subject=$3 line=$4
 	actor "$role" "$subject"
 	t "$role: $line"
-	rm -rf "$ROOT/newsite"
+	rm -rf "$ROOT/newsite" "$ROOT/outdir"; mkdir "$ROOT/outdir"
 	today=$PERMS_TODAY
 	case $line in @*) today=${line%% *}; today=${today#@}; line=${line#* } ;; esac
 	sub=""
 	[ "$subject" != - ] && case $line in *'$SUB'*) eval "sub=\${SUB_$subject:-}" ;; esac
 	cmdline=$(printf '%s\n' "$line" | sed -e "s|\\\$M|$subject|g" -e "s|\\\$SUB|$sub|g" -e "s|\\\$CERT|$CERT|g" \
 		-e "s|\\\$ENTRY|$ROOT/entry.md|g" -e "s|\\\$SCHOOLS|$ROOT/schools.csv|g" -e "s|\\\$PEOPLE|$ROOT/people.csv|g" \
-		-e "s|\\\$REPO|$ROOT/fx-repo|g" -e "s|\\\$FORM|$ROOT/form.md|g" -e "s|\\\$NEWSITE|$ROOT/newsite|g")
+		-e "s|\\\$REPO|$ROOT/fx-repo|g" -e "s|\\\$FORM|$ROOT/form.md|g" -e "s|\\\$NEWSITE|$ROOT/newsite|g" \
+		-e "s|\\\$OUT|$ROOT/outdir|g" -e "s|\\\$ZIP|$ROOT/fx.zip|g")
 	set -f
 	# shellcheck disable=SC2086 # the command line is split into words on purpose
 	set -- $cmdline
