@@ -530,7 +530,7 @@ int folio_cert_list(folio_certificate **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_certificate *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc, all;
 
 	*out = NULL;
@@ -544,7 +544,7 @@ int folio_cert_list(folio_certificate **out, size_t *n, folio_site *site)
 	if (!all)
 		sqlite3_bind_text(st, 1, site->actor, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		cert_from_row(&v[count++], st);
 	}
 	if (rc != SQLITE_DONE)

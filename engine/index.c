@@ -511,12 +511,12 @@ static int all_mentors(folio_site *site, char ***out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	char **v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 	if ((error = folio_db_prepare(site, &st, "SELECT mentor FROM portfolio ORDER BY mentor")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count++] = folio_db_col_dup(st, 0);
 	}
 	sqlite3_finalize(st);

@@ -169,7 +169,7 @@ static int panel_query(folio_panel **out, size_t *n, folio_site *site, const cha
 {
 	sqlite3_stmt *st = NULL;
 	folio_panel *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc = SQLITE_DONE;
 
 	*out = NULL;
@@ -177,7 +177,7 @@ static int panel_query(folio_panel **out, size_t *n, folio_site *site, const cha
 	if ((error = folio_db_prepare(site, &st, sql)) < 0)
 		return error;
 	while (error == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		error = panel_from_row(&v[count++], site, st);
 	}
 	if (error == 0 && rc != SQLITE_DONE)
@@ -554,7 +554,7 @@ int folio_panel_availability_list(folio_availability **out, size_t *n, folio_sit
 	sqlite3_stmt *st = NULL;
 	folio_availability *v = NULL;
 	char *stored = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -572,7 +572,7 @@ int folio_panel_availability_list(folio_availability **out, size_t *n, folio_sit
 	sqlite3_bind_int(st, 2, folio_site_has_role(site, FOLIO_ROLE_REVIEWER | FOLIO_ROLE_LEAD | FOLIO_ROLE_ADMIN));
 	sqlite3_bind_text(st, 3, site->actor, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count].person = folio_db_col_dup(st, 0);
 		v[count].capacity = (unsigned)sqlite3_column_int64(st, 1);
 		count++;

@@ -101,7 +101,7 @@ int folio_school_list(folio_school **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_school *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -112,7 +112,7 @@ int folio_school_list(folio_school **out, size_t *n, folio_site *site)
 	if ((error = folio_db_prepare(site, &st, "SELECT id, name, phase FROM school ORDER BY id")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count].id = folio_db_col_dup(st, 0);
 		v[count].name = folio_db_col_dup(st, 1);
 		folio_phase_parse(&v[count].phase, (const char *)sqlite3_column_text(st, 2));
@@ -362,7 +362,7 @@ int folio_person_list(folio_person **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_person *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -373,7 +373,7 @@ int folio_person_list(folio_person **out, size_t *n, folio_site *site)
 	if ((error = folio_db_prepare(site, &st, PERSON_SELECT " ORDER BY id")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		person_from_row(&v[count++], st);
 	}
 	if (rc != SQLITE_DONE)
@@ -463,7 +463,7 @@ int folio_conflict_list(folio_conflict **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_conflict *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 	*out = NULL;
 	*n = 0;
@@ -473,7 +473,7 @@ int folio_conflict_list(folio_conflict **out, size_t *n, folio_site *site)
 	if ((error = folio_db_prepare(site, &st, "SELECT a, b, reason FROM conflict ORDER BY a, b")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count].a = folio_db_col_dup(st, 0);
 		v[count].b = folio_db_col_dup(st, 1);
 		v[count].reason = folio_db_col_dup(st, 2);

@@ -378,7 +378,7 @@ int folio_portfolio_list(folio_portfolio **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_portfolio *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -389,7 +389,7 @@ int folio_portfolio_list(folio_portfolio **out, size_t *n, folio_site *site)
 	if ((error = folio_db_prepare(site, &st, "SELECT mentor, qualification, created FROM portfolio ORDER BY mentor")) < 0)
 		return error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		memset(&v[count], 0, sizeof(*v));
 		v[count].mentor = folio_db_col_dup(st, 0);
 		v[count].qualification = folio_db_col_dup(st, 1);

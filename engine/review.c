@@ -525,7 +525,7 @@ int folio_review_queue(folio_submission **out, size_t *n, folio_site *site)
 {
 	sqlite3_stmt *st = NULL;
 	folio_submission *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -540,7 +540,7 @@ int folio_review_queue(folio_submission **out, size_t *n, folio_site *site)
 		return error;
 	sqlite3_bind_text(st, 1, site->actor, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		sub_fill(&v[count++], st);
 	}
 	if (rc != SQLITE_DONE) {
@@ -1281,7 +1281,7 @@ static int feedback_load(folio_feedback_item **out, size_t *n, folio_site *site,
 {
 	sqlite3_stmt *st = NULL;
 	folio_feedback_item *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -1295,7 +1295,7 @@ static int feedback_load(folio_feedback_item **out, size_t *n, folio_site *site,
 	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, except);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		folio_feedback_item *f = &v[count++];
 		f->mentor = folio_db_col_dup(st, 0);
 		f->number = sqlite3_column_int(st, 1);

@@ -148,7 +148,7 @@ int folio_submission_reviewers(char ***out, size_t *n, folio_site *site, long lo
 	folio_submission sub;
 	sqlite3_stmt *st = NULL;
 	char **v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -165,7 +165,7 @@ int folio_submission_reviewers(char ***out, size_t *n, folio_site *site, long lo
 		return error;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count++] = folio_db_col_dup(st, 0);
 	}
 	if (rc != SQLITE_DONE)
@@ -202,7 +202,7 @@ int folio_submission_list(folio_submission **out, size_t *n, folio_site *site, c
 {
 	sqlite3_stmt *st = NULL;
 	folio_submission *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc;
 
 	*out = NULL;
@@ -227,7 +227,7 @@ int folio_submission_list(folio_submission **out, size_t *n, folio_site *site, c
 	folio_db_bind_text(st, 1, mentor);
 	folio_db_bind_text(st, 2, panel);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		submission_from_row(&v[count++], site, st, NULL);
 	}
 	if (rc != SQLITE_DONE)
@@ -247,7 +247,7 @@ int folio_submission_history(folio_state_change **out, size_t *n, folio_site *si
 	folio_submission s;
 	sqlite3_stmt *st = NULL;
 	folio_state_change *v = NULL;
-	size_t count = 0;
+	size_t count = 0, cap = 0;
 	int error, rc, held = 0;
 
 	*out = NULL;
@@ -264,7 +264,7 @@ int folio_submission_history(folio_state_change **out, size_t *n, folio_site *si
 		/* a held outcome stays out of the mentor's view of the history too */
 		if (held && (strcmp(to, "recommended") == 0 || strcmp(to, "further-evidence") == 0))
 			continue;
-		v = folio_realloc(v, (count + 1) * sizeof(*v));
+		v = folio_grow(v, &cap, count + 1, sizeof(*v));
 		v[count].from = folio_db_col_dup(st, 0);
 		v[count].to = folio_db_col_dup(st, 1);
 		v[count].actor = folio_db_col_dup(st, 2);

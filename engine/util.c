@@ -51,6 +51,20 @@ char *folio_strndup(const char *s, size_t n)
 	return p;
 }
 
+void *folio_grow(void *v, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap;
+	if (need <= c)
+		return v;
+	c = c < 8 ? 8 : c + c / 2;
+	if (c < need)
+		c = need;
+	if (c > (size_t)-1 / size)
+		oom((size_t)-1);
+	*cap = c;
+	return folio_realloc(v, c * size);
+}
+
 char *folio_strdup(const char *s)
 {
 	return s ? folio_strndup(s, strlen(s)) : NULL;

@@ -83,6 +83,16 @@ int cli_load_framework(cli_ctx *ctx, folio_site **site, const folio_framework **
 
 /* Print a JSON value to stdout (indented, newline) and release it. */
 int cli_json_print(json_t *v);
+/*
+ * A JSON array printed item by item (each item is taken and freed): the
+ * same text cli_json_print gives for the whole array, holding one item at a
+ * time, for lists that may be long (100,000 people).
+ */
+typedef struct {
+	size_t n;
+} cli_json_stream;
+void cli_json_stream_item(cli_json_stream *s, json_t *item);
+int cli_json_stream_end(cli_json_stream *s);
 /* json_string that tolerates NULL (-> null). */
 json_t *cli_json_str(const char *s);
 

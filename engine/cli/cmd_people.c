@@ -121,7 +121,7 @@ static int cmd_person_list(cli_ctx *ctx)
 	if (folio_person_list(&v, &n, ctx->site) < 0)
 		return cli_fail();
 	if (ctx->json) {
-		json_t *arr = json_array();
+		cli_json_stream js = { 0 };
 		for (size_t i = 0; i < n; i++) {
 			json_t *o = json_object(), *r = json_array();
 			json_object_set_new(o, "id", json_string(v[i].id));
@@ -134,10 +134,10 @@ static int cmd_person_list(cli_ctx *ctx)
 			json_object_set_new(o, "roles", r);
 			json_object_set_new(o, "login", cli_json_str(v[i].login));
 			json_object_set_new(o, "lead", cli_json_str(v[i].lead));
-			json_array_append_new(arr, o);
+			cli_json_stream_item(&js, o);
 		}
 		folio_people_free(v, n);
-		return cli_json_print(arr);
+		return cli_json_stream_end(&js);
 	}
 	cli_table t;
 	cli_table_init(&t, 6, NULL);

@@ -144,6 +144,26 @@ int cli_json_print(json_t *v)
 	return rc == 0 ? CLI_OK : cli_error(CLI_FAIL, "cannot write JSON output");
 }
 
+void cli_json_stream_item(cli_json_stream *s, json_t *item)
+{
+	char *text = json_dumps(item, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputs(s->n++ ? ",\n  " : "[\n  ", stdout);
+	/* one level deeper, as inside the array (strings hold no raw newline: JSON escapes it) */
+	for (const char *p = text ? text : "null"; *p; p++) {
+		fputc(*p, stdout);
+		if (*p == '\n')
+			fputs("  ", stdout);
+	}
+	free(text);
+	json_decref(item);
+}
+
+int cli_json_stream_end(cli_json_stream *s)
+{
+	fputs(s->n ? "\n]\n" : "[]\n", stdout);
+	return fflush(stdout) == 0 && !ferror(stdout) ? CLI_OK : cli_error(CLI_FAIL, "cannot write JSON output");
+}
+
 json_t *cli_json_str(const char *s)
 {
 	return s ? json_string(s) : json_null();
