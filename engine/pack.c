@@ -29,6 +29,7 @@
 #include "folio/review.h"
 #include "folio/submission.h"
 #include "gitutil.h"
+#include "index_internal.h"
 #include "pack_internal.h"
 #include "site_internal.h"
 
@@ -502,10 +503,36 @@ static char *school_name(folio_site *site, const char *id)
 	return name;
 }
 
+/*
+ * The coverage at commit `hex` (NULL: the tip of main) read through the
+ * evidence cache with the pack's own repository, so that a pack opens its
+ * portfolio once. Errors are those of folio_coverage_get.
+ */
+static int pack_coverage(folio_coverage **cov, pack *p, const char *hex, const folio_qualification *q)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	int found = 1, error;
+	if (!hex) {
+		if ((error = folio_git_main(&oid, &found, p->repo)) < 0)
+			return error;
+		if (!found)
+			return folio_error_set(FOLIO_EINVALID,
+				"the portfolio of '%s' has no entries yet: add one with 'folio entry add %s'", p->t.mentor,
+				p->t.mentor);
+	} else if (git_oid_fromstr(&oid, hex) < 0 || git_commit_lookup(&c, p->repo, &oid) < 0) {
+		git_error_clear();
+		return folio_error_set(FOLIO_ENOTFOUND, "no revision '%s' in the portfolio of '%s'", hex, p->t.mentor);
+	}
+	git_commit_free(c);
+	return folio_coverage__commit(cov, p->site, p->repo, &oid, q);
+}
+
 static int pack_load(pack *p, folio_site *site, const char *target)
 {
 	folio_portfolio row;
-	char *repo_path = NULL;
+	const folio_qualification *cov_qual;
+	char *repo_path = NULL, *action;
 	int error, rc;
 
 	memset(p, 0, sizeof(*p));
@@ -513,12 +540,19 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 	p->fw = site->fw;
 	if ((error = resolve_target(&p->t, site, target)) < 0 || (error = require_reader(site, &p->t)) < 0)
 		return error;
-	if ((error = folio_person_get(&p->person, site, p->t.mentor)) < 0)
+	/* the check folio_coverage_get makes: the pack shows the evidence */
+	action = folio_asprintf("read the evidence of '%s'", p->t.mentor);
+	error = folio_site_require_self_or(site, p->t.mentor, FOLIO_ROLE_REVIEWER | FOLIO_ROLE_LEAD | FOLIO_ROLE_ADMIN,
+		action);
+	free(action);
+	if (error < 0 || (error = folio_person_get(&p->person, site, p->t.mentor)) < 0)
 		return error;
 	p->school = school_name(site, p->person.school);
 	if ((error = folio_portfolio__row(&row, site, p->t.mentor)) < 0)
 		return error;
 	p->qual_id = folio_strdup(row.qualification);
+	/* coverage counts against the portfolio's qualification, as folio_coverage_get does */
+	cov_qual = folio_framework_find_qualification(p->fw, row.qualification);
 	folio_portfolio_clear(&row);
 	if (p->t.sub) {
 		if ((error = folio_submission_get(&p->sub, site, p->t.sub)) < 0)
@@ -534,19 +568,19 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 			return error;
 	}
 	p->qual = folio_framework_find_qualification(p->fw, p->qual_id);
-	if ((error = folio_coverage_get(&p->cov, site, p->t.mentor, p->has_sub ? p->commit : NULL)) < 0)
-		return error;
-	snprintf(p->commit, sizeof(p->commit), "%s", p->cov->commit);
-	if ((error = folio_submission_list(&p->subs, &p->nsubs, site, p->t.mentor, NULL)) < 0 ||
-	    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0)
-		return error;
 
 	folio_git_init();
 	repo_path = folio_portfolio_repo_path(site, p->t.mentor);
 	if ((rc = git_repository_open_bare(&p->repo, repo_path)) < 0)
 		error = folio_git_error(rc, "cannot open the portfolio");
 	free(repo_path);
-	if (error < 0 || (error = commit_tree(&p->tree, p->repo, p->commit)) < 0)
+	if (error < 0 || (error = pack_coverage(&p->cov, p, p->has_sub ? p->commit : NULL, cov_qual)) < 0)
+		return error;
+	snprintf(p->commit, sizeof(p->commit), "%s", p->cov->commit);
+	if ((error = commit_tree(&p->tree, p->repo, p->commit)) < 0)
+		return error;
+	if ((error = folio_submission_list(&p->subs, &p->nsubs, site, p->t.mentor, NULL)) < 0 ||
+	    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0)
 		return error;
 
 	if (p->has_sub && p->sub.previous) {
@@ -555,7 +589,7 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 				p->prev_id = p->subs[i].id;
 				snprintf(p->prev_commit, sizeof(p->prev_commit), "%s", p->subs[i].commit);
 			}
-		if (p->prev_id && (error = folio_coverage_get(&p->prev_cov, site, p->t.mentor, p->prev_commit)) < 0)
+		if (p->prev_id && (error = pack_coverage(&p->prev_cov, p, p->prev_commit, cov_qual)) < 0)
 			return error;
 	}
 	return 0;
