@@ -700,6 +700,8 @@ static int coverage_from_git(folio_coverage *cov, folio_site *site, git_reposito
 	docs = folio_calloc(blobs.n ? blobs.n : 1, sizeof(*docs));
 	if ((error = folio_db_prepare(site, &get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0)
 		goto cleanup;
+	/* one read transaction for all the lookups, not one lock round per statement */
+	int reading = sqlite3_get_autocommit(site->db) && sqlite3_exec(site->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	for (size_t i = 0; i < blobs.n; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &blobs.v[i].oid);
@@ -715,6 +717,8 @@ static int coverage_from_git(folio_coverage *cov, folio_site *site, git_reposito
 		if (!docs[i])
 			missing++;
 	}
+	if (reading)
+		sqlite3_exec(site->db, "COMMIT", NULL, NULL, NULL);
 	if (missing) {
 		if ((error = cache_open(&c, site)) < 0 || (error = folio_tx_begin(site)) < 0)
 			goto cleanup;

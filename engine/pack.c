@@ -218,7 +218,9 @@ static void put_std(folio_buf *b, const folio_framework *fw, const char *id)
 		folio_html_escape(b, id);
 		return;
 	}
-	folio_buf_printf(b, "<span class=\"tag s%zu\">", folio_framework_tag_standard(fw, (size_t)tag) + 1);
+	folio_buf_puts(b, "<span class=\"tag s");
+	folio_pack_put_num(b, folio_framework_tag_standard(fw, (size_t)tag) + 1);
+	folio_buf_puts(b, "\">");
 	folio_html_escape(b, folio_framework_tag_id(fw, (size_t)tag));
 	folio_buf_puts(b, "</span>");
 }
@@ -808,21 +810,40 @@ static void section_coverage(folio_buf *b, pack *p)
 	}
 	folio_buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t e = 0; e < cov->nentries; e++) {
-		folio_buf_printf(b, "<tr><td><span class=\"muted\">");
+		folio_buf_puts(b, "<tr><td><span class=\"muted\">");
 		put_entry_date(b, cov->entries[e].path);
-		folio_buf_printf(b, "</span> <a href=\"#e%zu\">", e + 1);
+		folio_buf_puts(b, "</span> <a href=\"#e");
+		folio_pack_put_num(b, e + 1);
+		folio_buf_puts(b, "\">");
 		folio_html_escape(b, entry_title(&cov->entries[e]));
 		folio_buf_puts(b, "</a></td>");
 		for (size_t s = 0; s < nstd; s++) {
 			long first;
 			size_t words, n = cell(cov, e, s, &first, &words);
 			if (!n) {
-				folio_buf_printf(b, "<td class=\"empty\" data-std=\"%zu\" data-count=\"0\">\xc2\xb7</td>", s + 1);
+				folio_buf_puts(b, "<td class=\"empty\" data-std=\"");
+				folio_pack_put_num(b, s + 1);
+				folio_buf_puts(b, "\" data-count=\"0\">\xc2\xb7</td>");
 				continue;
 			}
-			folio_buf_printf(b, "<td class=\"cell bg%zu\" data-std=\"%zu\" data-count=\"%zu\"><a class=\"c%zu\" "
-					    "href=\"#e%zu-u%ld\">%zu</a><span class=\"w\">%zu w</span></td>",
-				s + 1, s + 1, n, s + 1, e + 1, first, n, words);
+			/* <td class="cell bgS" data-std="S" data-count="N"><a class="cS" href="#eE-uU">N</a><span class="w">W w</span></td> */
+			folio_buf_puts(b, "<td class=\"cell bg");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" data-std=\"");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" data-count=\"");
+			folio_pack_put_num(b, n);
+			folio_buf_puts(b, "\"><a class=\"c");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" href=\"#e");
+			folio_pack_put_num(b, e + 1);
+			folio_buf_puts(b, "-u");
+			folio_pack_put_num(b, (unsigned long long)first); /* n > 0: first >= 0 */
+			folio_buf_puts(b, "\">");
+			folio_pack_put_num(b, n);
+			folio_buf_puts(b, "</a><span class=\"w\">");
+			folio_pack_put_num(b, words);
+			folio_buf_puts(b, " w</span></td>");
 		}
 		folio_buf_puts(b, "</tr>\n");
 	}

@@ -53,6 +53,17 @@ void folio_html_escape(folio_buf *b, const char *s)
 		folio_html_escape_n(b, s, strlen(s));
 }
 
+void folio_pack_put_num(folio_buf *b, unsigned long long v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	folio_buf_put(b, digits + n, sizeof(digits) - n);
+}
+
 void folio_pack_std_class(folio_buf *b, size_t i)
 {
 	folio_buf_printf(b, "s%zu", i + 1);
@@ -388,7 +399,9 @@ static void badge(folio_buf *b, const folio_framework *fw, const char *tok, size
 	}
 	size_t s = folio_framework_tag_standard(fw, (size_t)tag);
 	const folio_standard *st = folio_framework_standard(fw, s);
-	folio_buf_printf(b, "<span class=\"tag s%zu\" data-tag=\"", s + 1);
+	folio_buf_puts(b, "<span class=\"tag s");
+	folio_pack_put_num(b, s + 1);
+	folio_buf_puts(b, "\" data-tag=\"");
 	folio_html_escape(b, folio_framework_tag_id(fw, (size_t)tag));
 	folio_buf_puts(b, "\" title=\"");
 	if (folio_framework_tag_is_descriptor(fw, (size_t)tag)) {
@@ -458,43 +471,55 @@ static void mark_tags(tree_scan *ts)
 	folio_buf_free(&b);
 }
 
-/* The opening of an evidence block: classes per standard it counts for, an anchor and a small label. */
-static char *unit_open(const folio_framework *fw, const folio_evidence_unit *u, const char *prefix, size_t k)
+/*
+ * The opening of an evidence block into b (cleared first): classes per
+ * standard it counts for, an anchor and a small label. kind is scratch of
+ * one byte per standard.
+ */
+static void unit_open(folio_buf *b, unsigned char *kind, const folio_framework *fw, const folio_evidence_unit *u,
+	const char *prefix, size_t k)
 {
 	size_t nstd = folio_framework_standard_count(fw);
-	unsigned char *full = folio_calloc(nstd ? nstd : 1, 1), *desc = folio_calloc(nstd ? nstd : 1, 1);
-	folio_buf b = FOLIO_BUF_INIT;
 
+	memset(kind, 0, nstd ? nstd : 1); /* per standard: 2 credited in full, 1 by a descriptor only */
 	for (size_t c = 0; c < u->ncredits; c++) {
 		size_t tag = u->credits[c];
 		if (tag >= folio_framework_tag_count(fw))
 			continue;
 		size_t s = folio_framework_tag_standard(fw, tag);
-		if (folio_framework_tag_is_descriptor(fw, tag))
-			desc[s] = 1;
-		else
-			full[s] = 1;
+		if (!folio_framework_tag_is_descriptor(fw, tag))
+			kind[s] = 2;
+		else if (!kind[s])
+			kind[s] = 1;
 	}
-	folio_buf_puts(&b, "<div class=\"evidence");
+	folio_buf_clear(b);
+	folio_buf_puts(b, "<div class=\"evidence");
 	for (size_t s = 0; s < nstd; s++)
-		if (full[s])
-			folio_buf_printf(&b, " s%zu", s + 1);
-		else if (desc[s])
-			folio_buf_printf(&b, " d%zu", s + 1);
-	folio_buf_printf(&b, "\" id=\"%s-u%zu\" data-words=\"%u\"><span class=\"evlabel\">", prefix, k, u->words);
+		if (kind[s]) {
+			folio_buf_puts(b, kind[s] == 2 ? " s" : " d");
+			folio_pack_put_num(b, s + 1);
+		}
+	folio_buf_puts(b, "\" id=\"");
+	folio_buf_puts(b, prefix);
+	folio_buf_puts(b, "-u");
+	folio_pack_put_num(b, k);
+	folio_buf_puts(b, "\" data-words=\"");
+	folio_pack_put_num(b, u->words);
+	folio_buf_puts(b, "\"><span class=\"evlabel\">");
 	int sep = 0;
 	for (size_t c = 0; c < u->ncredits; c++) {
 		size_t tag = u->credits[c];
 		if (tag >= folio_framework_tag_count(fw))
 			continue;
-		folio_buf_printf(&b, "%s<b class=\"c%zu\">", sep++ ? " " : "", folio_framework_tag_standard(fw, tag) + 1);
-		folio_html_escape(&b, folio_framework_tag_id(fw, tag));
-		folio_buf_puts(&b, "</b>");
+		folio_buf_puts(b, sep++ ? " <b class=\"c" : "<b class=\"c");
+		folio_pack_put_num(b, folio_framework_tag_standard(fw, tag) + 1);
+		folio_buf_puts(b, "\">");
+		folio_html_escape(b, folio_framework_tag_id(fw, tag));
+		folio_buf_puts(b, "</b>");
 	}
-	folio_buf_printf(&b, " \xc2\xb7 %u words</span>", u->words);
-	free(full);
-	free(desc);
-	return folio_buf_detach(&b);
+	folio_buf_puts(b, " \xc2\xb7 ");
+	folio_pack_put_num(b, u->words);
+	folio_buf_puts(b, " words</span>");
 }
 
 /* The last sibling of a section that starts at heading h: up to the next heading of the same or a higher level. */
@@ -520,7 +545,9 @@ static cmark_node *section_end(cmark_node *h)
  */
 static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, unsigned char *placed)
 {
-	size_t u = 0;
+	size_t u = 0, nstd = folio_framework_standard_count(ts->fw);
+	unsigned char *kind = folio_malloc(nstd ? nstd : 1);
+	folio_buf open = FOLIO_BUF_INIT;
 	for (size_t c = 0; c < ts->ncand && u < doc->nunits; c++) {
 		candidate *cd = &ts->cand[c];
 		const folio_evidence_unit *unit = &doc->units[u];
@@ -529,9 +556,8 @@ static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, u
 			match = unit->credits[k] < ts->ntags && cd->tags[unit->credits[k]];
 		if (!match)
 			continue;
-		char *open = unit_open(ts->fw, unit, prefix, u);
-		cmark_node *o = custom(CMARK_NODE_CUSTOM_BLOCK, open, ""), *e = custom(CMARK_NODE_CUSTOM_BLOCK, "</div>", "");
-		free(open);
+		unit_open(&open, kind, ts->fw, unit, prefix, u);
+		cmark_node *o = custom(CMARK_NODE_CUSTOM_BLOCK, open.ptr, ""), *e = custom(CMARK_NODE_CUSTOM_BLOCK, "</div>", "");
 		if (cd->kind == 1) {
 			cmark_node_prepend_child(cd->node, o);
 			cmark_node_append_child(cd->node, e);
@@ -542,6 +568,8 @@ static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, u
 		}
 		placed[u++] = 1;
 	}
+	folio_buf_free(&open);
+	free(kind);
 }
 
 /* Does the text hold "![" anywhere? Every image, inline or by reference, starts so. */
