@@ -40,12 +40,14 @@
 
 typedef struct {
 	char *mentor;
-	long long sub; /* 0: the mentor never submitted (main's tip) */
+	long long sub;        /* 0: the mentor never submitted (main's tip) */
+	char *qualification;  /* the portfolio's, when its row was read to check a mentor target; else NULL */
 } pack_target;
 
 static void target_clear(pack_target *t)
 {
 	free(t->mentor);
+	free(t->qualification);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -96,6 +98,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 	folio_portfolio p;
 	if ((error = folio_portfolio__row(&p, site, target)) < 0)
 		return error;
+	t->qualification = folio_strdup(p.qualification);
 	folio_portfolio_clear(&p);
 	t->mentor = folio_strdup(target);
 	if ((error = folio_db_prepare(site, &st,
@@ -240,15 +243,21 @@ static char *person_name(folio_site *site, const char *id)
 	return name;
 }
 
-static void put_person(folio_buf *b, folio_site *site, const char *id)
+/* A person's name, and their id after it when the two differ. */
+static void put_named(folio_buf *b, const char *name, const char *id)
 {
-	char *name = person_name(site, id);
 	folio_html_escape(b, name);
 	if (name && strcmp(name, id) != 0) {
 		folio_buf_puts(b, " <span class=\"muted\">(");
 		folio_html_escape(b, id);
 		folio_buf_puts(b, ")</span>");
 	}
+}
+
+static void put_person(folio_buf *b, folio_site *site, const char *id)
+{
+	char *name = person_name(site, id);
+	put_named(b, name, id);
 	free(name);
 }
 
@@ -550,12 +559,16 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 	if (error < 0 || (error = folio_person_get(&p->person, site, p->t.mentor)) < 0)
 		return error;
 	p->school = school_name(site, p->person.school);
-	if ((error = folio_portfolio__row(&row, site, p->t.mentor)) < 0)
-		return error;
-	p->qual_id = folio_strdup(row.qualification);
+	if (p->t.qualification) {
+		p->qual_id = folio_strdup(p->t.qualification);
+	} else {
+		if ((error = folio_portfolio__row(&row, site, p->t.mentor)) < 0)
+			return error;
+		p->qual_id = folio_strdup(row.qualification);
+		folio_portfolio_clear(&row);
+	}
 	/* coverage counts against the portfolio's qualification, as folio_coverage_get does */
-	cov_qual = folio_framework_find_qualification(p->fw, row.qualification);
-	folio_portfolio_clear(&row);
+	cov_qual = folio_framework_find_qualification(p->fw, p->qual_id);
 	if (p->t.sub) {
 		if ((error = folio_submission_get(&p->sub, site, p->t.sub)) < 0)
 			return error;
@@ -649,7 +662,7 @@ static void section_header(folio_buf *b, pack *p)
 	folio_buf_puts(b, "</div>\n<h1>");
 	folio_html_escape(b, p->person.name);
 	folio_buf_puts(b, "</h1>\n<dl class=\"meta\">\n<dt>Mentor</dt><dd>");
-	put_person(b, p->site, p->t.mentor);
+	put_named(b, p->person.name, p->t.mentor); /* read by pack_load */
 	folio_buf_puts(b, "</dd>\n<dt>School</dt><dd>");
 	folio_html_escape(b, p->school ? p->school : "\xe2\x80\x94");
 	folio_buf_puts(b, "</dd>\n<dt>Qualification</dt><dd>");
@@ -1291,6 +1304,8 @@ int folio_pack_render(char **html, size_t *len, folio_site *site, const char *ta
 	if (len)
 		*len = 0;
 	if ((error = pack_load(&p, site, target)) == 0) {
+		/* room for the usual page at once (about 5 KiB of HTML per entry), not 20 reallocations of a growing copy */
+		folio_buf_grow(&b, 32768 + 6144 * p.cov->nentries);
 		render(&b, &p);
 		if (len)
 			*len = b.size;
