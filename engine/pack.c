@@ -539,6 +539,21 @@ static int pack_coverage(folio_coverage **cov, pack *p, const char *hex, const f
 	return folio_coverage__commit(cov, p->site, p->repo, &oid, q);
 }
 
+/* Has the mentor any feedback item? (1 also when it cannot tell: then folio_feedback_list decides.) */
+static int has_feedback(folio_site *site, const char *mentor)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 1;
+	if (folio_db_prepare(site, &st, "SELECT 1 FROM feedback WHERE mentor = ?1 LIMIT 1") < 0) {
+		folio_error_clear();
+		return 1;
+	}
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) != SQLITE_DONE;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int pack_load(pack *p, folio_site *site, const char *target)
 {
 	folio_portfolio row;
@@ -595,7 +610,8 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 	if ((error = commit_tree(&p->tree, p->repo, p->commit)) < 0)
 		return error;
 	if ((error = folio_submission_list(&p->subs, &p->nsubs, site, p->t.mentor, NULL)) < 0 ||
-	    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0)
+	    (has_feedback(site, p->t.mentor) && /* most portfolios have none: skip the list's four statements */
+		    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0))
 		return error;
 
 	if (p->has_sub && p->sub.previous) {
@@ -742,7 +758,9 @@ static void section_toc(folio_buf *b, pack *p, int changes, int feedback)
 		folio_buf_puts(b, "<li><a href=\"#feedback\">Feedback items</a></li>\n");
 	folio_buf_puts(b, "<li><a href=\"#timeline\">Timeline</a></li>\n<li><a href=\"#entries\">Entries</a><ol>\n");
 	for (size_t i = 0; i < p->cov->nentries; i++) {
-		folio_buf_printf(b, "<li><a href=\"#e%zu\">", i + 1);
+		folio_buf_puts(b, "<li><a href=\"#e");
+		folio_pack_put_num(b, i + 1);
+		folio_buf_puts(b, "\">");
 		folio_html_escape(b, entry_title(&p->cov->entries[i]));
 		folio_buf_puts(b, "</a></li>\n");
 	}
@@ -1120,7 +1138,9 @@ static void section_timeline(folio_buf *b, pack *p)
 			char hex[41];
 			git_oid_tostr(hex, sizeof(hex), &oid);
 			const git_signature *author = git_commit_author(c);
-			folio_buf_printf(&t, "<code>%.8s</code> ", hex);
+			folio_buf_puts(&t, "<code>");
+			folio_buf_put(&t, hex, 8);
+			folio_buf_puts(&t, "</code> ");
 			folio_html_escape(&t, git_commit_summary(c));
 			if (author && author->name) {
 				folio_buf_puts(&t, " <span class=\"muted\">\xe2\x80\x94 ");
@@ -1136,7 +1156,9 @@ static void section_timeline(folio_buf *b, pack *p)
 						folio_buf_puts(&t, ", ");
 					long e = entry_index(p->cov, files[i]);
 					if (e >= 0) {
-						folio_buf_printf(&t, "<a href=\"#e%ld\">", e + 1);
+						folio_buf_puts(&t, "<a href=\"#e");
+						folio_pack_put_num(&t, (unsigned long long)e + 1);
+						folio_buf_puts(&t, "\">");
 						folio_html_escape(&t, files[i]);
 						folio_buf_puts(&t, "</a>");
 					} else {
@@ -1191,7 +1213,7 @@ static void section_timeline(folio_buf *b, pack *p)
 
 	folio_buf_puts(b, "<section id=\"timeline\">\n<h2>Timeline</h2>\n<ol class=\"timeline\">\n");
 	for (size_t i = 0; i < n; i++) {
-		folio_buf_printf(b, "<li class=\"%s\"><span class=\"when\">", items[i].state ? "state" : "commit");
+		folio_buf_puts(b, items[i].state ? "<li class=\"state\"><span class=\"when\">" : "<li class=\"commit\"><span class=\"when\">");
 		put_time(b, items[i].when);
 		folio_buf_puts(b, "</span>");
 		folio_buf_puts(b, items[i].text);
@@ -1214,13 +1236,19 @@ static void section_entries(folio_buf *b, pack *p)
 		folio_pack_marks marks = { 0, NULL };
 
 		snprintf(prefix, sizeof(prefix), "e%zu", e + 1);
-		folio_buf_printf(b, "<article class=\"entry\" id=\"e%zu\">\n<header><div class=\"kicker\">", e + 1);
+		folio_buf_puts(b, "<article class=\"entry\" id=\"e");
+		folio_pack_put_num(b, e + 1);
+		folio_buf_puts(b, "\">\n<header><div class=\"kicker\">");
 		put_entry_date(b, ce->path);
 		folio_buf_puts(b, " \xc2\xb7 <span class=\"path\">");
 		folio_html_escape(b, ce->path);
 		folio_buf_puts(b, "</span>");
 		if (ce->doc)
-			folio_buf_printf(b, " \xc2\xb7 %u words", ce->doc->words);
+		{
+			folio_buf_puts(b, " \xc2\xb7 ");
+			folio_pack_put_num(b, ce->doc->words);
+			folio_buf_puts(b, " words");
+		}
 		folio_buf_puts(b, " \xc2\xb7 <a href=\"#contents\">contents</a></div>\n");
 		if (ce->doc && ce->doc->ntags) {
 			folio_buf_puts(b, "<div class=\"entry-tags\">Tags: ");
