@@ -227,10 +227,12 @@ typedef struct arena_chunk {
 
 static _Thread_local arena_chunk *arena_list;
 
+#if !defined(__SANITIZE_ADDRESS__)
 static size_t arena_round(size_t n)
 {
 	return (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
 }
+#endif
 
 static void *arena_alloc(size_t size)
 {
