@@ -1,5 +1,6 @@
 /* engine/index.c: the evidence cache in sqlite, keyed by git blob id, and coverage read through it. */
 #include "folio/index.h"
+#include "index_internal.h"
 #include "folio/portfolio.h"
 #include "gitutil.h"
 #include "site_internal.h"
@@ -265,7 +266,7 @@ typedef struct {
 	pthread_cond_t todo_cv, done_cv;
 	job *todo, **todo_tail, *done;
 	size_t inflight; /* submitted and not yet written */
-	int stop, threaded;
+	int stop, threaded, tried; /* tried: the thread was asked for (on the first job) */
 	pthread_t thread;
 } parser;
 
@@ -311,6 +312,18 @@ static void parser_start(parser *p, const folio_framework *fw)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->todo_cv, NULL);
 	pthread_cond_init(&p->done_cv, NULL);
+}
+
+/*
+ * The worker starts with the first blob to parse: most updates (a pack, a
+ * coverage read) find every portfolio indexed and parse nothing, and a
+ * thread started and joined for nothing costs a wait for the scheduler.
+ */
+static void parser_launch(parser *p)
+{
+	if (p->tried)
+		return;
+	p->tried = 1;
 	p->threaded = pthread_create(&p->thread, NULL, parser_main, p) == 0;
 }
 
@@ -388,6 +401,7 @@ static int parser_submit(parser *p, cache *c, const char *hex, char *text, size_
 	memcpy(j->hex, hex, sizeof(j->hex));
 	j->text = text;
 	j->len = len;
+	parser_launch(p);
 	if (!p->threaded)
 		job_run(p->fw, j);
 	pthread_mutex_lock(&p->mu);
@@ -671,30 +685,90 @@ static int coverage_from_index(folio_coverage *cov, folio_site *site, const char
 	return error;
 }
 
+/*
+ * Coverage from the Markdown blobs of a commit's tree. Every analysis is
+ * looked up in the cache by blob id first, outside any transaction (rows
+ * of blob_cache never change once written for a framework); only when some
+ * blob is missing is a write transaction opened to parse and store it.
+ */
 static int coverage_from_git(folio_coverage *cov, folio_site *site, git_repository *repo, const git_oid *commit)
 {
 	md_list blobs = { 0 };
-	cache c;
+	folio_doc **docs = NULL;
+	sqlite3_stmt *get = NULL;
+	cache c = { 0 };
+	size_t missing = 0;
 	int error;
 	if ((error = collect_md(&blobs, repo, commit)) < 0)
 		return error;
-	if ((error = cache_open(&c, site)) < 0)
+	docs = folio_calloc(blobs.n ? blobs.n : 1, sizeof(*docs));
+	if ((error = folio_db_prepare(site, &get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0)
 		goto cleanup;
-	if ((error = folio_tx_begin(site)) < 0)
-		goto cleanup;
-	for (size_t i = 0; i < blobs.n && error == 0; i++) {
-		folio_doc *d = NULL;
-		if ((error = doc_for_blob(&c, repo, &blobs.v[i].oid, &d)) == 0)
-			folio_coverage_add(cov, blobs.v[i].path, d);
+	/* one read transaction for all the lookups, not one lock round per statement */
+	int reading = sqlite3_get_autocommit(site->db) && sqlite3_exec(site->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	for (size_t i = 0; i < blobs.n; i++) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid_tostr(hex, sizeof(hex), &blobs.v[i].oid);
+		sqlite3_bind_text(get, 1, hex, -1, SQLITE_STATIC);
+		if (sqlite3_step(get) == SQLITE_ROW) {
+			const char *data = (const char *)sqlite3_column_text(get, 0);
+			if (!data || folio_doc_deserialize(&docs[i], site->fw, data, (size_t)sqlite3_column_bytes(get, 0)) < 0) {
+				docs[i] = NULL; /* a bad record counts as missing */
+				folio_error_clear();
+			}
+		}
+		sqlite3_reset(get);
+		if (!docs[i])
+			missing++;
 	}
-	if (error < 0)
-		folio_tx_rollback(site);
-	else
-		error = folio_tx_commit(site);
+	if (reading)
+		sqlite3_exec(site->db, "COMMIT", NULL, NULL, NULL);
+	if (missing) {
+		if ((error = cache_open(&c, site)) < 0 || (error = folio_tx_begin(site)) < 0)
+			goto cleanup;
+		for (size_t i = 0; i < blobs.n && error == 0; i++)
+			if (!docs[i])
+				error = doc_for_blob(&c, repo, &blobs.v[i].oid, &docs[i]);
+		if (error < 0)
+			folio_tx_rollback(site);
+		else
+			error = folio_tx_commit(site);
+		if (error < 0)
+			goto cleanup;
+	}
+	for (size_t i = 0; i < blobs.n; i++) {
+		folio_coverage_add(cov, blobs.v[i].path, docs[i]);
+		docs[i] = NULL;
+	}
 cleanup:
+	for (size_t i = 0; i < blobs.n; i++)
+		folio_doc_free(docs[i]);
+	free(docs);
+	sqlite3_finalize(get);
 	cache_close(&c);
 	md_list_free(&blobs);
 	return error;
+}
+
+int folio_coverage__commit(folio_coverage **out, folio_site *site, git_repository *repo, const git_oid *commit,
+	const folio_qualification *q)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	folio_coverage *cov;
+	int error;
+	*out = NULL;
+	/* analyses made under another framework are dropped before any is read */
+	if ((error = check_framework(site)) < 0)
+		return error;
+	git_oid_tostr(hex, sizeof(hex), commit);
+	cov = folio_coverage_new(site->fw, q, hex);
+	if ((error = coverage_from_git(cov, site, repo, commit)) < 0) {
+		folio_coverage_free(cov);
+		return error;
+	}
+	folio_coverage_finish(cov);
+	*out = cov;
+	return 0;
 }
 
 /* The commit the portfolio is indexed at; FOLIO_EINVALID when it has no commits. */
@@ -752,7 +826,6 @@ int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mento
 		if ((error = coverage_from_index(cov, site, mentor)) < 0)
 			goto cleanup;
 	} else {
-		char hex[GIT_OID_HEXSZ + 1];
 		path = folio_portfolio_repo_path(site, mentor);
 		if ((rc = git_repository_open_bare(&repo, path)) < 0) {
 			error = folio_git_error(rc, "cannot open portfolio");
@@ -771,10 +844,8 @@ int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mento
 		}
 		git_object_free(obj);
 		obj = peeled;
-		git_oid_tostr(hex, sizeof(hex), git_object_id(obj));
-		cov = folio_coverage_new(site->fw, q, hex);
-		if ((error = coverage_from_git(cov, site, repo, git_object_id(obj))) < 0)
-			goto cleanup;
+		error = folio_coverage__commit(out, site, repo, git_object_id(obj), q);
+		goto cleanup;
 	}
 	folio_coverage_finish(cov);
 	*out = cov;

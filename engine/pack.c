@@ -29,6 +29,7 @@
 #include "folio/review.h"
 #include "folio/submission.h"
 #include "gitutil.h"
+#include "index_internal.h"
 #include "pack_internal.h"
 #include "site_internal.h"
 
@@ -39,12 +40,14 @@
 
 typedef struct {
 	char *mentor;
-	long long sub; /* 0: the mentor never submitted (main's tip) */
+	long long sub;        /* 0: the mentor never submitted (main's tip) */
+	char *qualification;  /* the portfolio's, when its row was read to check a mentor target; else NULL */
 } pack_target;
 
 static void target_clear(pack_target *t)
 {
 	free(t->mentor);
+	free(t->qualification);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -95,6 +98,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 	folio_portfolio p;
 	if ((error = folio_portfolio__row(&p, site, target)) < 0)
 		return error;
+	t->qualification = folio_strdup(p.qualification);
 	folio_portfolio_clear(&p);
 	t->mentor = folio_strdup(target);
 	if ((error = folio_db_prepare(site, &st,
@@ -217,7 +221,9 @@ static void put_std(folio_buf *b, const folio_framework *fw, const char *id)
 		folio_html_escape(b, id);
 		return;
 	}
-	folio_buf_printf(b, "<span class=\"tag s%zu\">", folio_framework_tag_standard(fw, (size_t)tag) + 1);
+	folio_buf_puts(b, "<span class=\"tag s");
+	folio_pack_put_num(b, folio_framework_tag_standard(fw, (size_t)tag) + 1);
+	folio_buf_puts(b, "\">");
 	folio_html_escape(b, folio_framework_tag_id(fw, (size_t)tag));
 	folio_buf_puts(b, "</span>");
 }
@@ -237,15 +243,21 @@ static char *person_name(folio_site *site, const char *id)
 	return name;
 }
 
-static void put_person(folio_buf *b, folio_site *site, const char *id)
+/* A person's name, and their id after it when the two differ. */
+static void put_named(folio_buf *b, const char *name, const char *id)
 {
-	char *name = person_name(site, id);
 	folio_html_escape(b, name);
 	if (name && strcmp(name, id) != 0) {
 		folio_buf_puts(b, " <span class=\"muted\">(");
 		folio_html_escape(b, id);
 		folio_buf_puts(b, ")</span>");
 	}
+}
+
+static void put_person(folio_buf *b, folio_site *site, const char *id)
+{
+	char *name = person_name(site, id);
+	put_named(b, name, id);
 	free(name);
 }
 
@@ -502,10 +514,51 @@ static char *school_name(folio_site *site, const char *id)
 	return name;
 }
 
+/*
+ * The coverage at commit `hex` (NULL: the tip of main) read through the
+ * evidence cache with the pack's own repository, so that a pack opens its
+ * portfolio once. Errors are those of folio_coverage_get.
+ */
+static int pack_coverage(folio_coverage **cov, pack *p, const char *hex, const folio_qualification *q)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	int found = 1, error;
+	if (!hex) {
+		if ((error = folio_git_main(&oid, &found, p->repo)) < 0)
+			return error;
+		if (!found)
+			return folio_error_set(FOLIO_EINVALID,
+				"the portfolio of '%s' has no entries yet: add one with 'folio entry add %s'", p->t.mentor,
+				p->t.mentor);
+	} else if (git_oid_fromstr(&oid, hex) < 0 || git_commit_lookup(&c, p->repo, &oid) < 0) {
+		git_error_clear();
+		return folio_error_set(FOLIO_ENOTFOUND, "no revision '%s' in the portfolio of '%s'", hex, p->t.mentor);
+	}
+	git_commit_free(c);
+	return folio_coverage__commit(cov, p->site, p->repo, &oid, q);
+}
+
+/* Has the mentor any feedback item? (1 also when it cannot tell: then folio_feedback_list decides.) */
+static int has_feedback(folio_site *site, const char *mentor)
+{
+	sqlite3_stmt *st = NULL;
+	int yes = 1;
+	if (folio_db_prepare(site, &st, "SELECT 1 FROM feedback WHERE mentor = ?1 LIMIT 1") < 0) {
+		folio_error_clear();
+		return 1;
+	}
+	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) != SQLITE_DONE;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int pack_load(pack *p, folio_site *site, const char *target)
 {
 	folio_portfolio row;
-	char *repo_path = NULL;
+	const folio_qualification *cov_qual;
+	char *repo_path = NULL, *action;
 	int error, rc;
 
 	memset(p, 0, sizeof(*p));
@@ -513,13 +566,24 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 	p->fw = site->fw;
 	if ((error = resolve_target(&p->t, site, target)) < 0 || (error = require_reader(site, &p->t)) < 0)
 		return error;
-	if ((error = folio_person_get(&p->person, site, p->t.mentor)) < 0)
+	/* the check folio_coverage_get makes: the pack shows the evidence */
+	action = folio_asprintf("read the evidence of '%s'", p->t.mentor);
+	error = folio_site_require_self_or(site, p->t.mentor, FOLIO_ROLE_REVIEWER | FOLIO_ROLE_LEAD | FOLIO_ROLE_ADMIN,
+		action);
+	free(action);
+	if (error < 0 || (error = folio_person_get(&p->person, site, p->t.mentor)) < 0)
 		return error;
 	p->school = school_name(site, p->person.school);
-	if ((error = folio_portfolio__row(&row, site, p->t.mentor)) < 0)
-		return error;
-	p->qual_id = folio_strdup(row.qualification);
-	folio_portfolio_clear(&row);
+	if (p->t.qualification) {
+		p->qual_id = folio_strdup(p->t.qualification);
+	} else {
+		if ((error = folio_portfolio__row(&row, site, p->t.mentor)) < 0)
+			return error;
+		p->qual_id = folio_strdup(row.qualification);
+		folio_portfolio_clear(&row);
+	}
+	/* coverage counts against the portfolio's qualification, as folio_coverage_get does */
+	cov_qual = folio_framework_find_qualification(p->fw, p->qual_id);
 	if (p->t.sub) {
 		if ((error = folio_submission_get(&p->sub, site, p->t.sub)) < 0)
 			return error;
@@ -534,19 +598,20 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 			return error;
 	}
 	p->qual = folio_framework_find_qualification(p->fw, p->qual_id);
-	if ((error = folio_coverage_get(&p->cov, site, p->t.mentor, p->has_sub ? p->commit : NULL)) < 0)
-		return error;
-	snprintf(p->commit, sizeof(p->commit), "%s", p->cov->commit);
-	if ((error = folio_submission_list(&p->subs, &p->nsubs, site, p->t.mentor, NULL)) < 0 ||
-	    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0)
-		return error;
 
 	folio_git_init();
 	repo_path = folio_portfolio_repo_path(site, p->t.mentor);
 	if ((rc = git_repository_open_bare(&p->repo, repo_path)) < 0)
 		error = folio_git_error(rc, "cannot open the portfolio");
 	free(repo_path);
-	if (error < 0 || (error = commit_tree(&p->tree, p->repo, p->commit)) < 0)
+	if (error < 0 || (error = pack_coverage(&p->cov, p, p->has_sub ? p->commit : NULL, cov_qual)) < 0)
+		return error;
+	snprintf(p->commit, sizeof(p->commit), "%s", p->cov->commit);
+	if ((error = commit_tree(&p->tree, p->repo, p->commit)) < 0)
+		return error;
+	if ((error = folio_submission_list(&p->subs, &p->nsubs, site, p->t.mentor, NULL)) < 0 ||
+	    (has_feedback(site, p->t.mentor) && /* most portfolios have none: skip the list's four statements */
+		    (error = folio_feedback_list(&p->feedback, &p->nfeedback, site, p->t.mentor)) < 0))
 		return error;
 
 	if (p->has_sub && p->sub.previous) {
@@ -555,7 +620,7 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 				p->prev_id = p->subs[i].id;
 				snprintf(p->prev_commit, sizeof(p->prev_commit), "%s", p->subs[i].commit);
 			}
-		if (p->prev_id && (error = folio_coverage_get(&p->prev_cov, site, p->t.mentor, p->prev_commit)) < 0)
+		if (p->prev_id && (error = pack_coverage(&p->prev_cov, p, p->prev_commit, cov_qual)) < 0)
 			return error;
 	}
 	return 0;
@@ -613,7 +678,7 @@ static void section_header(folio_buf *b, pack *p)
 	folio_buf_puts(b, "</div>\n<h1>");
 	folio_html_escape(b, p->person.name);
 	folio_buf_puts(b, "</h1>\n<dl class=\"meta\">\n<dt>Mentor</dt><dd>");
-	put_person(b, p->site, p->t.mentor);
+	put_named(b, p->person.name, p->t.mentor); /* read by pack_load */
 	folio_buf_puts(b, "</dd>\n<dt>School</dt><dd>");
 	folio_html_escape(b, p->school ? p->school : "\xe2\x80\x94");
 	folio_buf_puts(b, "</dd>\n<dt>Qualification</dt><dd>");
@@ -693,7 +758,9 @@ static void section_toc(folio_buf *b, pack *p, int changes, int feedback)
 		folio_buf_puts(b, "<li><a href=\"#feedback\">Feedback items</a></li>\n");
 	folio_buf_puts(b, "<li><a href=\"#timeline\">Timeline</a></li>\n<li><a href=\"#entries\">Entries</a><ol>\n");
 	for (size_t i = 0; i < p->cov->nentries; i++) {
-		folio_buf_printf(b, "<li><a href=\"#e%zu\">", i + 1);
+		folio_buf_puts(b, "<li><a href=\"#e");
+		folio_pack_put_num(b, i + 1);
+		folio_buf_puts(b, "\">");
 		folio_html_escape(b, entry_title(&p->cov->entries[i]));
 		folio_buf_puts(b, "</a></li>\n");
 	}
@@ -774,21 +841,40 @@ static void section_coverage(folio_buf *b, pack *p)
 	}
 	folio_buf_puts(b, "</tr></thead>\n<tbody>\n");
 	for (size_t e = 0; e < cov->nentries; e++) {
-		folio_buf_printf(b, "<tr><td><span class=\"muted\">");
+		folio_buf_puts(b, "<tr><td><span class=\"muted\">");
 		put_entry_date(b, cov->entries[e].path);
-		folio_buf_printf(b, "</span> <a href=\"#e%zu\">", e + 1);
+		folio_buf_puts(b, "</span> <a href=\"#e");
+		folio_pack_put_num(b, e + 1);
+		folio_buf_puts(b, "\">");
 		folio_html_escape(b, entry_title(&cov->entries[e]));
 		folio_buf_puts(b, "</a></td>");
 		for (size_t s = 0; s < nstd; s++) {
 			long first;
 			size_t words, n = cell(cov, e, s, &first, &words);
 			if (!n) {
-				folio_buf_printf(b, "<td class=\"empty\" data-std=\"%zu\" data-count=\"0\">\xc2\xb7</td>", s + 1);
+				folio_buf_puts(b, "<td class=\"empty\" data-std=\"");
+				folio_pack_put_num(b, s + 1);
+				folio_buf_puts(b, "\" data-count=\"0\">\xc2\xb7</td>");
 				continue;
 			}
-			folio_buf_printf(b, "<td class=\"cell bg%zu\" data-std=\"%zu\" data-count=\"%zu\"><a class=\"c%zu\" "
-					    "href=\"#e%zu-u%ld\">%zu</a><span class=\"w\">%zu w</span></td>",
-				s + 1, s + 1, n, s + 1, e + 1, first, n, words);
+			/* <td class="cell bgS" data-std="S" data-count="N"><a class="cS" href="#eE-uU">N</a><span class="w">W w</span></td> */
+			folio_buf_puts(b, "<td class=\"cell bg");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" data-std=\"");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" data-count=\"");
+			folio_pack_put_num(b, n);
+			folio_buf_puts(b, "\"><a class=\"c");
+			folio_pack_put_num(b, s + 1);
+			folio_buf_puts(b, "\" href=\"#e");
+			folio_pack_put_num(b, e + 1);
+			folio_buf_puts(b, "-u");
+			folio_pack_put_num(b, (unsigned long long)first); /* n > 0: first >= 0 */
+			folio_buf_puts(b, "\">");
+			folio_pack_put_num(b, n);
+			folio_buf_puts(b, "</a><span class=\"w\">");
+			folio_pack_put_num(b, words);
+			folio_buf_puts(b, " w</span></td>");
 		}
 		folio_buf_puts(b, "</tr>\n");
 	}
@@ -1052,7 +1138,9 @@ static void section_timeline(folio_buf *b, pack *p)
 			char hex[41];
 			git_oid_tostr(hex, sizeof(hex), &oid);
 			const git_signature *author = git_commit_author(c);
-			folio_buf_printf(&t, "<code>%.8s</code> ", hex);
+			folio_buf_puts(&t, "<code>");
+			folio_buf_put(&t, hex, 8);
+			folio_buf_puts(&t, "</code> ");
 			folio_html_escape(&t, git_commit_summary(c));
 			if (author && author->name) {
 				folio_buf_puts(&t, " <span class=\"muted\">\xe2\x80\x94 ");
@@ -1068,7 +1156,9 @@ static void section_timeline(folio_buf *b, pack *p)
 						folio_buf_puts(&t, ", ");
 					long e = entry_index(p->cov, files[i]);
 					if (e >= 0) {
-						folio_buf_printf(&t, "<a href=\"#e%ld\">", e + 1);
+						folio_buf_puts(&t, "<a href=\"#e");
+						folio_pack_put_num(&t, (unsigned long long)e + 1);
+						folio_buf_puts(&t, "\">");
 						folio_html_escape(&t, files[i]);
 						folio_buf_puts(&t, "</a>");
 					} else {
@@ -1123,7 +1213,7 @@ static void section_timeline(folio_buf *b, pack *p)
 
 	folio_buf_puts(b, "<section id=\"timeline\">\n<h2>Timeline</h2>\n<ol class=\"timeline\">\n");
 	for (size_t i = 0; i < n; i++) {
-		folio_buf_printf(b, "<li class=\"%s\"><span class=\"when\">", items[i].state ? "state" : "commit");
+		folio_buf_puts(b, items[i].state ? "<li class=\"state\"><span class=\"when\">" : "<li class=\"commit\"><span class=\"when\">");
 		put_time(b, items[i].when);
 		folio_buf_puts(b, "</span>");
 		folio_buf_puts(b, items[i].text);
@@ -1146,13 +1236,19 @@ static void section_entries(folio_buf *b, pack *p)
 		folio_pack_marks marks = { 0, NULL };
 
 		snprintf(prefix, sizeof(prefix), "e%zu", e + 1);
-		folio_buf_printf(b, "<article class=\"entry\" id=\"e%zu\">\n<header><div class=\"kicker\">", e + 1);
+		folio_buf_puts(b, "<article class=\"entry\" id=\"e");
+		folio_pack_put_num(b, e + 1);
+		folio_buf_puts(b, "\">\n<header><div class=\"kicker\">");
 		put_entry_date(b, ce->path);
 		folio_buf_puts(b, " \xc2\xb7 <span class=\"path\">");
 		folio_html_escape(b, ce->path);
 		folio_buf_puts(b, "</span>");
 		if (ce->doc)
-			folio_buf_printf(b, " \xc2\xb7 %u words", ce->doc->words);
+		{
+			folio_buf_puts(b, " \xc2\xb7 ");
+			folio_pack_put_num(b, ce->doc->words);
+			folio_buf_puts(b, " words");
+		}
 		folio_buf_puts(b, " \xc2\xb7 <a href=\"#contents\">contents</a></div>\n");
 		if (ce->doc && ce->doc->ntags) {
 			folio_buf_puts(b, "<div class=\"entry-tags\">Tags: ");
@@ -1236,6 +1332,8 @@ int folio_pack_render(char **html, size_t *len, folio_site *site, const char *ta
 	if (len)
 		*len = 0;
 	if ((error = pack_load(&p, site, target)) == 0) {
+		/* room for the usual page at once (about 5 KiB of HTML per entry), not 20 reallocations of a growing copy */
+		folio_buf_grow(&b, 32768 + 6144 * p.cov->nentries);
 		render(&b, &p);
 		if (len)
 			*len = b.size;

@@ -21,6 +21,7 @@
 #include "pack_internal.h"
 
 #include <cmark.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,17 @@ void folio_html_escape(folio_buf *b, const char *s)
 {
 	if (s)
 		folio_html_escape_n(b, s, strlen(s));
+}
+
+void folio_pack_put_num(folio_buf *b, unsigned long long v)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	folio_buf_put(b, digits + n, sizeof(digits) - n);
 }
 
 void folio_pack_std_class(folio_buf *b, size_t i)
@@ -192,6 +204,113 @@ void folio_pack_page_close(folio_buf *b)
 	folio_buf_puts(b, "</body>\n</html>\n");
 }
 
+/* ------------------------------------------------------------ cmark's memory for one entry */
+
+/*
+ * cmark makes thousands of small nodes and strings per entry and frees
+ * them one by one; malloc and free were about a sixth of a pack's
+ * instructions. An entry's tree (parse, marks, rendered HTML) is therefore
+ * allocated from an arena released at once when the entry is written.
+ * cmark_mem has no context pointer, so the arena in use is thread-local.
+ * In AddressSanitizer builds every allocation is a malloc of its own,
+ * kept on a list, so that overflows are still caught.
+ */
+typedef struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	max_align_t data[]; /* size bytes */
+} arena_chunk;
+
+#define ARENA_CHUNK (64 * 1024)
+#define ARENA_ALIGN sizeof(max_align_t)
+#define ARENA_HEAD ARENA_ALIGN /* each allocation starts with its size, one alignment unit */
+
+static _Thread_local arena_chunk *arena_list;
+
+#if !defined(__SANITIZE_ADDRESS__)
+static size_t arena_round(size_t n)
+{
+	return (n + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+}
+#endif
+
+static void *arena_alloc(size_t size)
+{
+	if (size > SIZE_MAX / 2)
+		abort(); /* as folio_malloc does when memory runs out */
+#if defined(__SANITIZE_ADDRESS__)
+	arena_chunk *c = folio_malloc(sizeof(*c) + ARENA_HEAD + size);
+	c->size = c->used = ARENA_HEAD + size;
+	c->next = arena_list;
+	arena_list = c;
+	unsigned char *p = (unsigned char *)c->data;
+#else
+	size_t need = ARENA_HEAD + arena_round(size);
+	arena_chunk *c = arena_list;
+	if (!c || c->size - c->used < need) {
+		size_t n = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+		c = folio_malloc(sizeof(*c) + n);
+		c->size = n;
+		c->used = 0;
+		c->next = arena_list;
+		arena_list = c;
+	}
+	unsigned char *p = (unsigned char *)c->data + c->used;
+	c->used += need;
+#endif
+	memcpy(p, &size, sizeof(size));
+	return p + ARENA_HEAD;
+}
+
+static void *arena_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / 2 / size)
+		abort();
+	void *p = arena_alloc(n * size);
+	memset(p, 0, n * size);
+	return p;
+}
+
+static void *arena_realloc(void *ptr, size_t size)
+{
+	size_t old;
+	if (!ptr)
+		return arena_alloc(size);
+	memcpy(&old, (unsigned char *)ptr - ARENA_HEAD, sizeof(old));
+	if (size <= old)
+		return ptr;
+#if !defined(__SANITIZE_ADDRESS__)
+	/* the last allocation of the newest chunk grows where it is when there is room */
+	arena_chunk *c = arena_list;
+	unsigned char *start = (unsigned char *)ptr - ARENA_HEAD, *base = (unsigned char *)c->data;
+	if (start + ARENA_HEAD + arena_round(old) == base + c->used && size <= SIZE_MAX / 2 &&
+	    (size_t)(start - base) + ARENA_HEAD + arena_round(size) <= c->size) {
+		c->used = (size_t)(start - base) + ARENA_HEAD + arena_round(size);
+		memcpy(start, &size, sizeof(size));
+		return ptr;
+	}
+#endif
+	void *p = arena_alloc(size);
+	memcpy(p, ptr, old);
+	return p;
+}
+
+static void arena_free(void *ptr)
+{
+	(void)ptr; /* everything goes at once in arena_release */
+}
+
+static void arena_release(void)
+{
+	while (arena_list) {
+		arena_chunk *next = arena_list->next;
+		free(arena_list);
+		arena_list = next;
+	}
+}
+
+static cmark_mem entry_mem = { arena_calloc, arena_realloc, arena_free };
+
 /* ------------------------------------------------------------ the entry tree */
 
 typedef struct {
@@ -231,7 +350,7 @@ static int is_autolink(cmark_node *link)
 
 static cmark_node *custom(cmark_node_type type, const char *on_enter, const char *on_exit)
 {
-	cmark_node *n = cmark_node_new(type);
+	cmark_node *n = cmark_node_new_with_mem(type, &entry_mem);
 	cmark_node_set_on_enter(n, on_enter ? on_enter : "");
 	cmark_node_set_on_exit(n, on_exit ? on_exit : "");
 	return n;
@@ -311,7 +430,7 @@ static size_t add_candidate(tree_scan *ts, cmark_node *node, int kind)
 	c->node = node;
 	c->kind = kind;
 	c->line = (unsigned)cmark_node_get_start_line(node);
-	c->tags = folio_calloc(ts->ntags ? ts->ntags : 1, 1);
+	c->tags = arena_calloc(ts->ntags ? ts->ntags : 1, 1);
 	c->any = 0;
 	return ts->ncand++;
 }
@@ -388,7 +507,9 @@ static void badge(folio_buf *b, const folio_framework *fw, const char *tok, size
 	}
 	size_t s = folio_framework_tag_standard(fw, (size_t)tag);
 	const folio_standard *st = folio_framework_standard(fw, s);
-	folio_buf_printf(b, "<span class=\"tag s%zu\" data-tag=\"", s + 1);
+	folio_buf_puts(b, "<span class=\"tag s");
+	folio_pack_put_num(b, s + 1);
+	folio_buf_puts(b, "\" data-tag=\"");
 	folio_html_escape(b, folio_framework_tag_id(fw, (size_t)tag));
 	folio_buf_puts(b, "\" title=\"");
 	if (folio_framework_tag_is_descriptor(fw, (size_t)tag)) {
@@ -428,7 +549,7 @@ static void mark_tags(tree_scan *ts)
 				cmark_node_set_literal(node, piece);
 				first = 0;
 			} else {
-				cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+				cmark_node *t = cmark_node_new_with_mem(CMARK_NODE_TEXT, &entry_mem);
 				cmark_node_set_literal(t, piece);
 				cmark_node_insert_after(at, t);
 				at = t;
@@ -449,7 +570,7 @@ static void mark_tags(tree_scan *ts)
 			from = off + 1;
 		}
 		if (!first && from < len) {
-			cmark_node *t = cmark_node_new(CMARK_NODE_TEXT);
+			cmark_node *t = cmark_node_new_with_mem(CMARK_NODE_TEXT, &entry_mem);
 			cmark_node_set_literal(t, lit + from);
 			cmark_node_insert_after(at, t);
 		}
@@ -458,43 +579,55 @@ static void mark_tags(tree_scan *ts)
 	folio_buf_free(&b);
 }
 
-/* The opening of an evidence block: classes per standard it counts for, an anchor and a small label. */
-static char *unit_open(const folio_framework *fw, const folio_evidence_unit *u, const char *prefix, size_t k)
+/*
+ * The opening of an evidence block into b (cleared first): classes per
+ * standard it counts for, an anchor and a small label. kind is scratch of
+ * one byte per standard.
+ */
+static void unit_open(folio_buf *b, unsigned char *kind, const folio_framework *fw, const folio_evidence_unit *u,
+	const char *prefix, size_t k)
 {
 	size_t nstd = folio_framework_standard_count(fw);
-	unsigned char *full = folio_calloc(nstd ? nstd : 1, 1), *desc = folio_calloc(nstd ? nstd : 1, 1);
-	folio_buf b = FOLIO_BUF_INIT;
 
+	memset(kind, 0, nstd ? nstd : 1); /* per standard: 2 credited in full, 1 by a descriptor only */
 	for (size_t c = 0; c < u->ncredits; c++) {
 		size_t tag = u->credits[c];
 		if (tag >= folio_framework_tag_count(fw))
 			continue;
 		size_t s = folio_framework_tag_standard(fw, tag);
-		if (folio_framework_tag_is_descriptor(fw, tag))
-			desc[s] = 1;
-		else
-			full[s] = 1;
+		if (!folio_framework_tag_is_descriptor(fw, tag))
+			kind[s] = 2;
+		else if (!kind[s])
+			kind[s] = 1;
 	}
-	folio_buf_puts(&b, "<div class=\"evidence");
+	folio_buf_clear(b);
+	folio_buf_puts(b, "<div class=\"evidence");
 	for (size_t s = 0; s < nstd; s++)
-		if (full[s])
-			folio_buf_printf(&b, " s%zu", s + 1);
-		else if (desc[s])
-			folio_buf_printf(&b, " d%zu", s + 1);
-	folio_buf_printf(&b, "\" id=\"%s-u%zu\" data-words=\"%u\"><span class=\"evlabel\">", prefix, k, u->words);
+		if (kind[s]) {
+			folio_buf_puts(b, kind[s] == 2 ? " s" : " d");
+			folio_pack_put_num(b, s + 1);
+		}
+	folio_buf_puts(b, "\" id=\"");
+	folio_buf_puts(b, prefix);
+	folio_buf_puts(b, "-u");
+	folio_pack_put_num(b, k);
+	folio_buf_puts(b, "\" data-words=\"");
+	folio_pack_put_num(b, u->words);
+	folio_buf_puts(b, "\"><span class=\"evlabel\">");
 	int sep = 0;
 	for (size_t c = 0; c < u->ncredits; c++) {
 		size_t tag = u->credits[c];
 		if (tag >= folio_framework_tag_count(fw))
 			continue;
-		folio_buf_printf(&b, "%s<b class=\"c%zu\">", sep++ ? " " : "", folio_framework_tag_standard(fw, tag) + 1);
-		folio_html_escape(&b, folio_framework_tag_id(fw, tag));
-		folio_buf_puts(&b, "</b>");
+		folio_buf_puts(b, sep++ ? " <b class=\"c" : "<b class=\"c");
+		folio_pack_put_num(b, folio_framework_tag_standard(fw, tag) + 1);
+		folio_buf_puts(b, "\">");
+		folio_html_escape(b, folio_framework_tag_id(fw, tag));
+		folio_buf_puts(b, "</b>");
 	}
-	folio_buf_printf(&b, " \xc2\xb7 %u words</span>", u->words);
-	free(full);
-	free(desc);
-	return folio_buf_detach(&b);
+	folio_buf_puts(b, " \xc2\xb7 ");
+	folio_pack_put_num(b, u->words);
+	folio_buf_puts(b, " words</span>");
 }
 
 /* The last sibling of a section that starts at heading h: up to the next heading of the same or a higher level. */
@@ -520,7 +653,9 @@ static cmark_node *section_end(cmark_node *h)
  */
 static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, unsigned char *placed)
 {
-	size_t u = 0;
+	size_t u = 0, nstd = folio_framework_standard_count(ts->fw);
+	unsigned char *kind = folio_malloc(nstd ? nstd : 1);
+	folio_buf open = FOLIO_BUF_INIT;
 	for (size_t c = 0; c < ts->ncand && u < doc->nunits; c++) {
 		candidate *cd = &ts->cand[c];
 		const folio_evidence_unit *unit = &doc->units[u];
@@ -529,9 +664,8 @@ static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, u
 			match = unit->credits[k] < ts->ntags && cd->tags[unit->credits[k]];
 		if (!match)
 			continue;
-		char *open = unit_open(ts->fw, unit, prefix, u);
-		cmark_node *o = custom(CMARK_NODE_CUSTOM_BLOCK, open, ""), *e = custom(CMARK_NODE_CUSTOM_BLOCK, "</div>", "");
-		free(open);
+		unit_open(&open, kind, ts->fw, unit, prefix, u);
+		cmark_node *o = custom(CMARK_NODE_CUSTOM_BLOCK, open.ptr, ""), *e = custom(CMARK_NODE_CUSTOM_BLOCK, "</div>", "");
 		if (cd->kind == 1) {
 			cmark_node_prepend_child(cd->node, o);
 			cmark_node_append_child(cd->node, e);
@@ -542,6 +676,8 @@ static void map_units(tree_scan *ts, const folio_doc *doc, const char *prefix, u
 		}
 		placed[u++] = 1;
 	}
+	folio_buf_free(&open);
+	free(kind);
 }
 
 /* Does the text hold "![" anywhere? Every image, inline or by reference, starts so. */
@@ -557,10 +693,16 @@ void folio_pack_entry_html(folio_buf *b, const folio_framework *fw, const folio_
 	size_t len, const char *prefix, folio_pack_image_cb image, void *payload, folio_pack_marks *marks)
 {
 	tree_scan ts;
-	cmark_node *root = cmark_parse_document(text ? text : "", text ? len : 0, CMARK_OPT_DEFAULT);
+	cmark_parser *parser = cmark_parser_new_with_mem(CMARK_OPT_DEFAULT, &entry_mem);
+	cmark_node *root;
 	size_t nunits = doc ? doc->nunits : 0;
 	unsigned char *placed = folio_calloc(nunits ? nunits : 1, 1);
 	char *html;
+
+	/* what cmark_parse_document does, with the arena */
+	cmark_parser_feed(parser, text ? text : "", text ? len : 0);
+	root = cmark_parser_finish(parser);
+	cmark_parser_free(parser);
 
 	memset(&ts, 0, sizeof(ts));
 	ts.fw = fw;
@@ -574,10 +716,7 @@ void folio_pack_entry_html(folio_buf *b, const folio_framework *fw, const folio_
 	/* default options: safe mode, raw HTML omitted, unsafe URLs dropped */
 	html = cmark_render_html(root, CMARK_OPT_DEFAULT);
 	folio_buf_puts(b, html);
-	free(html);
-	cmark_node_free(root);
-	for (size_t i = 0; i < ts.ncand; i++)
-		free(ts.cand[i].tags);
+	arena_release(); /* the tree, the HTML and the candidates' tags */
 	free(ts.cand);
 	free(ts.texts);
 	if (marks) {

@@ -12,6 +12,9 @@
 void folio_html_escape(folio_buf *b, const char *s);
 void folio_html_escape_n(folio_buf *b, const char *s, size_t n);
 
+/* Append v in decimal: what the loops of a pack write most, without printf's cost. */
+void folio_pack_put_num(folio_buf *b, unsigned long long v);
+
 /* CSS class of standard i (framework order): "s1", "s2", … */
 void folio_pack_std_class(folio_buf *b, size_t i);
 

@@ -352,6 +352,41 @@ static void test_resubmission_changes_and_feedback(void **state)
 	free(html);
 }
 
+/* A pack never shows an analysis cached under a framework since changed: the cache is dropped and refilled first. */
+static void test_stale_cache_never_shown(void **state)
+{
+	fx *f = *state;
+	char *fresh = NULL, *html = NULL;
+	folio_coverage *before = NULL, *after = NULL;
+
+	ann_entries(f);
+	act(f, "adm");
+	assert_ok(folio_pack_render(&fresh, NULL, f->site, "ann"));
+	assert_ok(folio_coverage_get(&before, f->site, "ann", f->c1));
+	/* each of the two entries' cached analyses replaced by the first one's */
+	sql(f, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
+	/* under the same framework the cache is trusted (the blob ids are the same): so this test can fail */
+	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
+	if (strcmp(html, fresh) == 0)
+		fail_msg("a pack read through the altered cache should differ");
+	free(html);
+	/* the framework the cache was filled under is no longer the site's */
+	sql(f, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
+	assert_ok(folio_coverage_get(&after, f->site, "ann", f->c1));
+	for (size_t s = 0; s < 4; s++) {
+		assert_int_equal(after->standards[s].evidence, before->standards[s].evidence);
+		assert_int_equal(after->standards[s].words, before->standards[s].words);
+	}
+	sql(f, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
+	sql(f, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
+	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
+	assert_string_equal(html, fresh);
+	free(html);
+	free(fresh);
+	folio_coverage_free(before);
+	folio_coverage_free(after);
+}
+
 static void test_who_may_read(void **state)
 {
 	fx *f = *state;
@@ -496,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_raw_html_never_passes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_marks_on_nested_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resubmission_changes_and_feedback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_cache_never_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_who_may_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certificate_print, setup, teardown),
