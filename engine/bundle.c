@@ -59,14 +59,30 @@ static void refs_free(folio_bundle_ref *refs, size_t n)
 	free(refs);
 }
 
-int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config)
+typedef struct {
+	folio_bundle_write_cb cb;
+	void *payload;
+	int error; /* the callback's own error, kept apart from libgit2's */
+} pack_out;
+
+static int pack_chunk(void *data, size_t len, void *payload)
+{
+	pack_out *o = payload;
+	if ((o->error = o->cb(data, len, o->payload)) < 0)
+		return GIT_EUSER;
+	return 0;
+}
+
+int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, git_repository *repo,
+	const char *pack_config)
 {
 	folio_bundle_ref *refs = NULL;
 	size_t n = 0;
 	git_packbuilder *pb = NULL;
 	git_revwalk *walk = NULL;
-	git_buf pack = GIT_BUF_INIT;
-	const git_oid *head = NULL;
+	folio_buf head = FOLIO_BUF_INIT;
+	pack_out out = { cb, payload, 0 };
+	const git_oid *main_tip = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error, rc = 0;
 
@@ -86,7 +102,7 @@ int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, con
 	for (size_t i = 0; i < n; i++) {
 		git_object *obj = NULL, *peeled = NULL;
 		if (strcmp(refs[i].name, "refs/heads/main") == 0)
-			head = &refs[i].oid;
+			main_tip = &refs[i].oid;
 		if ((rc = git_object_lookup(&obj, repo, &refs[i].oid, GIT_OBJECT_ANY)) < 0)
 			goto gitfail;
 		if (git_object_type(obj) == GIT_OBJECT_TAG) {
@@ -105,33 +121,53 @@ int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, con
 		if (rc < 0)
 			goto gitfail;
 	}
-	if ((rc = git_packbuilder_insert_walk(pb, walk)) < 0 || (rc = git_packbuilder_write_buf(&pack, pb)) < 0)
+	if ((rc = git_packbuilder_insert_walk(pb, walk)) < 0)
 		goto gitfail;
 
-	folio_buf_grow(out, pack.size + (n + 1) * 64 + sizeof(BUNDLE_SIGNATURE));
-	folio_buf_puts(out, BUNDLE_SIGNATURE);
+	folio_buf_puts(&head, BUNDLE_SIGNATURE);
 	for (size_t i = 0; i < n; i++) {
 		git_oid_tostr(hex, sizeof(hex), &refs[i].oid);
-		folio_buf_printf(out, "%s %s\n", hex, refs[i].name);
+		folio_buf_printf(&head, "%s %s\n", hex, refs[i].name);
 	}
 	/* git clone picks the branch HEAD names: main */
-	if (head) {
-		git_oid_tostr(hex, sizeof(hex), head);
-		folio_buf_printf(out, "%s HEAD\n", hex);
+	if (main_tip) {
+		git_oid_tostr(hex, sizeof(hex), main_tip);
+		folio_buf_printf(&head, "%s HEAD\n", hex);
 	}
-	folio_buf_putc(out, '\n');
-	folio_buf_put(out, pack.ptr, pack.size);
+	folio_buf_putc(&head, '\n');
+	if ((error = cb(head.ptr, head.size, payload)) < 0)
+		goto cleanup;
+	/* the pack object by object, never whole in memory */
+	if ((rc = git_packbuilder_foreach(pb, pack_chunk, &out)) < 0) {
+		if (out.error < 0) {
+			error = out.error;
+			git_error_clear();
+			goto cleanup;
+		}
+		goto gitfail;
+	}
 	*nrefs = n;
 	goto cleanup;
 
 gitfail:
 	error = folio_git_error(rc, "cannot write the bundle");
 cleanup:
-	git_buf_dispose(&pack);
+	folio_buf_free(&head);
 	git_revwalk_free(walk);
 	git_packbuilder_free(pb);
 	refs_free(refs, n);
 	return error;
+}
+
+static int buf_chunk(const void *data, size_t len, void *payload)
+{
+	folio_buf_put(payload, data, len);
+	return 0;
+}
+
+int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config)
+{
+	return folio_bundle_write(buf_chunk, out, nrefs, repo, pack_config);
 }
 
 /* ------------------------------------------------------------ read */
@@ -219,50 +255,74 @@ void folio_bundle_clear(folio_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
-int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char *what, size_t *commits)
-{
-	git_indexer *idx = NULL;
-	git_indexer_options opts;
+/* The pack going into a repository's objects/pack through libgit2's indexer. */
+typedef struct {
+	git_indexer *idx;
+	git_odb *odb;
 	git_indexer_progress stats;
-	git_odb *odb = NULL;
-	git_revwalk *walk = NULL;
-	char *dir = NULL;
-	size_t count = 0;
-	int error = 0, rc;
+} pack_in;
 
-	if (commits)
-		*commits = 0;
+static int pack_in_open(pack_in *p, git_repository *repo)
+{
+	git_indexer_options opts;
+	char *dir;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
 	git_indexer_options_init(&opts, GIT_INDEXER_OPTIONS_VERSION);
 	opts.verify = 1; /* every object the pack's objects name must be in the pack */
 	dir = folio_asprintf("%sobjects/pack", git_repository_path(repo));
-	if ((rc = git_repository_odb(&odb, repo)) < 0 || (rc = git_indexer_new(&idx, dir, 0, odb, &opts)) < 0) {
-		error = folio_git_error(rc, "cannot index the bundle");
-		goto cleanup;
-	}
-	/* feed the pack in slices, as a network fetch would */
-	for (size_t off = 0; off < b->pack_len;) {
-		size_t n = b->pack_len - off < (1u << 20) ? b->pack_len - off : (1u << 20);
-		if ((rc = git_indexer_append(idx, b->pack + off, n, &stats)) < 0)
-			goto packfail;
+	if ((rc = git_repository_odb(&p->odb, repo)) < 0 || (rc = git_indexer_new(&p->idx, dir, 0, p->odb, &opts)) < 0)
+		rc = folio_git_error(rc, "cannot index the bundle");
+	free(dir);
+	return rc < 0 ? rc : 0;
+}
+
+static int pack_damaged(const char *what)
+{
+	int error = folio_error_set(FOLIO_EINVALID, "%s: the bundle's pack is damaged: %s", what,
+		git_error_last() ? git_error_last()->message : "indexer failed");
+	git_error_clear();
+	return error;
+}
+
+/* Feed pack bytes in slices of at most 1 MiB, as a network fetch would. */
+static int pack_in_append(pack_in *p, const unsigned char *data, size_t len, const char *what)
+{
+	for (size_t off = 0; off < len;) {
+		size_t n = len - off < (1u << 20) ? len - off : (1u << 20);
+		if (git_indexer_append(p->idx, data + off, n, &p->stats) < 0)
+			return pack_damaged(what);
 		off += n;
 	}
-	if ((rc = git_indexer_commit(idx, &stats)) < 0)
-		goto packfail;
-	if ((rc = git_odb_refresh(odb)) < 0) {
-		error = folio_git_error(rc, "cannot read the bundle's objects");
-		goto cleanup;
-	}
+	return 0;
+}
 
-	/* every tip is in the pack, and the history under each commit reads back */
-	if ((rc = git_revwalk_new(&walk, repo)) < 0) {
-		error = folio_git_error(rc, "cannot walk the bundle");
-		goto cleanup;
-	}
+static void pack_in_close(pack_in *p)
+{
+	git_indexer_free(p->idx);
+	git_odb_free(p->odb);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The pack is complete: index written, then every tip is in it and the history under each commit reads back. */
+static int pack_in_finish(pack_in *p, git_repository *repo, const folio_bundle *b, const char *what, size_t *commits)
+{
+	git_revwalk *walk = NULL;
+	size_t count = 0;
+	int error = 0, rc;
+
+	if (git_indexer_commit(p->idx, &p->stats) < 0)
+		return pack_damaged(what);
+	if ((rc = git_odb_refresh(p->odb)) < 0)
+		return folio_git_error(rc, "cannot read the bundle's objects");
+	if ((rc = git_revwalk_new(&walk, repo)) < 0)
+		return folio_git_error(rc, "cannot walk the bundle");
 	for (size_t i = 0; i < b->nrefs; i++) {
 		git_object *obj = NULL, *peeled = NULL;
 		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), &b->refs[i].oid);
-		if (!git_odb_exists(odb, &b->refs[i].oid) ||
+		if (!git_odb_exists(p->odb, &b->refs[i].oid) ||
 		    git_object_lookup(&obj, repo, &b->refs[i].oid, GIT_OBJECT_ANY) < 0 ||
 		    (git_object_type(obj) == GIT_OBJECT_TAG && git_object_peel(&peeled, obj, GIT_OBJECT_ANY) < 0)) {
 			git_error_clear();
@@ -273,6 +333,7 @@ int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char 
 		}
 		git_error_clear();
 		git_object *target = peeled ? peeled : obj;
+		rc = 0;
 		if (git_object_type(target) == GIT_OBJECT_COMMIT)
 			rc = git_revwalk_push(walk, git_object_id(target));
 		git_object_free(peeled);
@@ -286,7 +347,7 @@ int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char 
 		git_oid oid;
 		while ((rc = git_revwalk_next(&oid, walk)) == 0) {
 			git_commit *c = NULL;
-			if (git_commit_lookup(&c, repo, &oid) < 0 || !git_odb_exists(odb, git_commit_tree_id(c))) {
+			if (git_commit_lookup(&c, repo, &oid) < 0 || !git_odb_exists(p->odb, git_commit_tree_id(c))) {
 				char hex[GIT_OID_HEXSZ + 1];
 				git_oid_tostr(hex, sizeof(hex), &oid);
 				git_commit_free(c);
@@ -306,18 +367,127 @@ int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char 
 	}
 	if (commits)
 		*commits = count;
-	goto cleanup;
-
-packfail:
-	error = folio_error_set(FOLIO_EINVALID, "%s: the bundle's pack is damaged: %s", what,
-		git_error_last() ? git_error_last()->message : "indexer failed");
-	git_error_clear();
 cleanup:
 	git_revwalk_free(walk);
-	git_indexer_free(idx);
-	git_odb_free(odb);
-	free(dir);
 	return error;
+}
+
+int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char *what, size_t *commits)
+{
+	pack_in p;
+	int error;
+
+	if (commits)
+		*commits = 0;
+	if ((error = pack_in_open(&p, repo)) == 0 && (error = pack_in_append(&p, b->pack, b->pack_len, what)) == 0)
+		error = pack_in_finish(&p, repo, b, what, commits);
+	pack_in_close(&p);
+	return error;
+}
+
+/* ------------------------------------------------------------ read as a stream */
+
+/* The header is read into memory; more than this without its blank line is not a bundle folio wrote. */
+#define HEADER_MAX (1u << 20)
+
+struct folio_bundle_stream {
+	git_repository *repo;
+	char *what;
+	folio_buf head;   /* the header and the pack's first bytes, until the header is parsed */
+	folio_bundle b;   /* refs, once the header is parsed */
+	int parsed;
+	pack_in pack;
+	int error;        /* the first error: later appends do nothing */
+};
+
+int folio_bundle_stream_new(folio_bundle_stream **out, git_repository *repo, const char *what)
+{
+	folio_bundle_stream *s = folio_calloc(1, sizeof(*s));
+	int error;
+	folio_buf_init(&s->head);
+	s->repo = repo;
+	s->what = folio_strdup(what);
+	if ((error = pack_in_open(&s->pack, repo)) < 0) {
+		folio_bundle_stream_free(s);
+		s = NULL;
+	}
+	*out = s;
+	return error;
+}
+
+/* Parse the header held in s->head (final: no more bytes come) and pass what follows it to the indexer. */
+static int stream_header(folio_bundle_stream *s, int final)
+{
+	const unsigned char *d = (const unsigned char *)s->head.ptr;
+	size_t len = s->head.size;
+	const unsigned char *blank = NULL;
+	size_t sig = sizeof(BUNDLE_SIGNATURE) - 1;
+
+	if (len >= sig && memcmp(d, BUNDLE_SIGNATURE, sig) != 0)
+		return folio_error_set(FOLIO_EINVALID, "%s is not a v2 git bundle", s->what);
+	/* the header ends at its first empty line; its refs are checked when 12 bytes of pack follow it */
+	for (size_t i = sig - 1; i + 1 < len; i++)
+		if (d[i] == '\n' && d[i + 1] == '\n') {
+			blank = d + i + 2;
+			break;
+		}
+	if (!final && (!blank || (size_t)(d + len - blank) < 12)) {
+		if (len > HEADER_MAX)
+			return folio_error_set(FOLIO_EINVALID, "%s: the bundle header does not end", s->what);
+		return 0;
+	}
+	if (folio_bundle_parse(&s->b, d, len, s->what) < 0)
+		return FOLIO_EINVALID;
+	s->parsed = 1;
+	return pack_in_append(&s->pack, s->b.pack, s->b.pack_len, s->what);
+}
+
+int folio_bundle_stream_append(folio_bundle_stream *s, const void *data, size_t len)
+{
+	if (s->error < 0)
+		return s->error;
+	if (s->parsed) {
+		s->error = pack_in_append(&s->pack, data, len, s->what);
+	} else {
+		folio_buf_put(&s->head, (const char *)data, len);
+		s->error = stream_header(s, 0);
+		if (s->parsed) {
+			/* the rest of the pack goes straight to the indexer */
+			s->b.pack = NULL;
+			s->b.pack_len = 0;
+			folio_buf_free(&s->head);
+		}
+	}
+	return s->error;
+}
+
+int folio_bundle_stream_finish(folio_bundle_stream *s, const folio_bundle **refs, size_t *commits)
+{
+	if (commits)
+		*commits = 0;
+	if (s->error < 0)
+		return s->error;
+	if (!s->parsed && (s->error = stream_header(s, 1)) < 0)
+		return s->error;
+	folio_buf_free(&s->head);
+	s->b.pack = NULL;
+	s->b.pack_len = 0;
+	if ((s->error = pack_in_finish(&s->pack, s->repo, &s->b, s->what, commits)) < 0)
+		return s->error;
+	if (refs)
+		*refs = &s->b;
+	return 0;
+}
+
+void folio_bundle_stream_free(folio_bundle_stream *s)
+{
+	if (!s)
+		return;
+	pack_in_close(&s->pack);
+	folio_bundle_clear(&s->b);
+	folio_buf_free(&s->head);
+	free(s->what);
+	free(s);
 }
 
 int folio_bundle_set_refs(git_repository *repo, const folio_bundle *b, const char *what)
