@@ -203,6 +203,42 @@ static void test_bundle_round_trip(void **state)
 	assert_rc(folio_bundle_parse(&bundle, (const unsigned char *)bad, strlen(bad), "b"), FOLIO_EINVALID);
 	assert_msg("bad bundle header line");
 
+	/* a pack with the commits and trees but not the files they name: incomplete */
+	{
+		git_packbuilder *pb = NULL;
+		git_buf pk = GIT_BUF_INIT;
+		git_commit *c = NULL;
+		git_oid tip;
+		folio_buf nb = FOLIO_BUF_INIT;
+		git_repository *dst3 = NULL;
+		char *copy3 = fmt("%s/copy3.git", f->box);
+		assert_int_equal(git_oid_fromstr(&tip, f->ann), 0);
+		assert_int_equal(git_commit_lookup(&c, src, &tip), 0);
+		assert_int_equal(git_packbuilder_new(&pb, src), 0);
+		while (c) {
+			git_commit *parent = NULL;
+			assert_int_equal(git_packbuilder_insert(pb, git_commit_id(c), NULL), 0);
+			assert_int_equal(git_packbuilder_insert(pb, git_commit_tree_id(c), NULL), 0);
+			if (git_commit_parentcount(c) > 0)
+				assert_int_equal(git_commit_parent(&parent, c, 0), 0);
+			git_commit_free(c);
+			c = parent;
+		}
+		assert_int_equal(git_packbuilder_write_buf(&pk, pb), 0);
+		folio_buf_printf(&nb, "# v2 git bundle\n%s refs/heads/main\n\n", f->ann);
+		folio_buf_put(&nb, pk.ptr, pk.size);
+		assert_ok(folio_bundle_parse(&bundle, (const unsigned char *)nb.ptr, nb.size, "b"));
+		assert_int_equal(git_repository_init(&dst3, copy3, 1), 0);
+		assert_rc(folio_bundle_unpack(dst3, &bundle, "b", NULL), FOLIO_EINVALID);
+		assert_msg("is not in the bundle");
+		folio_bundle_clear(&bundle);
+		git_repository_free(dst3);
+		git_packbuilder_free(pb);
+		git_buf_dispose(&pk);
+		folio_buf_free(&nb);
+		free(copy3);
+	}
+
 	git_repository_free(src);
 	git_repository_free(dst);
 	folio_buf_free(&b);
