@@ -288,6 +288,18 @@ cleanup:
 	return error;
 }
 
+/*
+ * libgit2 reads packs through mmap'd windows, by default of 1 GiB each and up
+ * to 8 GiB in all: every page of a large pack it touches then counts in the
+ * resident size. Small windows keep a 100 MB artefact's pack from doing so
+ * (process-wide: the archive's readers and writers run in the CLI's process).
+ */
+static void small_pack_windows(void)
+{
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(4u << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32u << 20));
+}
+
 /* ------------------------------------------------------------ write */
 
 /*
@@ -297,12 +309,35 @@ cleanup:
  */
 typedef struct {
 	zip_t *za;
-	json_t *members;   /* manifest "members" */
+	FILE *list;        /* manifest "members": one JSON entry per member, written as members are added */
+	char *list_path;
+	size_t listed;
 	size_t count;
 	FILE *spill;
 	char *spill_path;
 	unsigned long long spill_size;
+	strlist files;     /* files members are read from at zip_close, removed after */
 } zwriter;
+
+/*
+ * The member's entry in the manifest's list, as json_dumps would indent it
+ * there. The list goes to a file: a manifest of 30 000 members held as JSON
+ * objects took 30 MB.
+ */
+static int zlist_member(zwriter *w, const char *name, unsigned long long len, const char *hex)
+{
+	json_t *jname = json_string(name);
+	char *quoted = jname ? json_dumps(jname, JSON_ENCODE_ANY) : NULL;
+	int ok = quoted && fprintf(w->list, "%s    {\n      \"name\": %s,\n      \"size\": %llu,\n      \"sha256\": \"%s\"\n    }",
+		w->listed ? ",\n" : "", quoted, len, hex) > 0;
+	json_decref(jname);
+	free(quoted);
+	if (!ok)
+		return folio_error_set(FOLIO_ERROR, "cannot list member '%s' in the manifest: %s", name,
+			quoted ? strerror(errno) : "not UTF-8");
+	w->listed++;
+	return 0;
+}
 
 /* Add a member from malloc'd data (freed here); record its hash and size. */
 static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
@@ -334,15 +369,78 @@ static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	/* regular file, rw-r--r--, so unzip and restore see no surprise */
 	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
-	json_array_append_new(w->members, json_pack("{s:s, s:I, s:s}", "name", name, "size", (json_int_t)len,
-		"sha256", hex));
 	w->count++;
-	return 0;
+	return zlist_member(w, name, len, hex);
+}
+
+/* Add a member read from file `path` (len bytes, SHA-256 hex) when the zip is closed; stored. */
+static int zadd_file(zwriter *w, const char *name, const char *path, unsigned long long len, const char *hex)
+{
+	zip_source_t *src = zip_source_file(w->za, path, 0, (zip_int64_t)len);
+	zip_int64_t idx;
+	if (!src)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	if ((idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	}
+	/* bundles are packs, already compressed: stored */
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
+	w->count++;
+	return zlist_member(w, name, len, hex);
 }
 
 static int zadd_text(zwriter *w, const char *name, const char *text)
 {
 	return zadd(w, name, folio_strdup(text), strlen(text), 0);
+}
+
+/*
+ * manifest.json: `head` (the manifest without its members, as json_dumps
+ * wrote it, ending in "}") with "members" and the list appended, written to
+ * the spill file piece by piece. Not listed in itself.
+ */
+static int zadd_manifest(zwriter *w, const char *head)
+{
+	size_t hl = strlen(head);
+	unsigned long long start = w->spill_size, len = 0;
+	char chunk[65536];
+	size_t n;
+	zip_source_t *src;
+	zip_int64_t idx;
+	int ok;
+
+	while (hl > 0 && head[hl - 1] != '}')
+		hl--;
+	if (hl > 0)
+		hl--; /* the closing brace: the members come before it */
+	while (hl > 0 && (head[hl - 1] == '\n' || head[hl - 1] == ' '))
+		hl--;
+	ok = fwrite(head, 1, hl, w->spill) == hl && fputs(w->listed ? ",\n  \"members\": [\n" : ",\n  \"members\": [", w->spill) >= 0;
+	len += hl + strlen(w->listed ? ",\n  \"members\": [\n" : ",\n  \"members\": [");
+	ok = ok && fflush(w->list) == 0 && fseek(w->list, 0, SEEK_SET) == 0;
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), w->list)) > 0) {
+		ok = fwrite(chunk, 1, n, w->spill) == n;
+		len += n;
+	}
+	ok = ok && !ferror(w->list) && fputs(w->listed ? "\n  ]\n}" : "]\n}", w->spill) >= 0 && fflush(w->spill) == 0;
+	len += strlen(w->listed ? "\n  ]\n}" : "]\n}");
+	if (!ok)
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w->spill_path, strerror(errno));
+	w->spill_size += len;
+	if (!(src = zip_source_file(w->za, w->spill_path, start, (zip_int64_t)len)))
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	if ((idx = zip_file_add(w->za, MANIFEST, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	}
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 1) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
+	w->count++;
+	return 0;
 }
 
 /* A Markdown file of the pinned tree, read by a worker, added to the zip by the main thread. */
@@ -474,12 +572,60 @@ typedef struct {
 	const char *pack_config;
 	char pinned[41];   /* in: the latest submission's commit, or ""; out: main's tip when "" */
 	char tip[41];      /* out */
-	folio_buf bundle;  /* out: empty for a repository without refs */
+	char *bundle_path; /* in: where the worker writes the bundle; out: NULL for a repository without refs */
+	unsigned long long bundle_size; /* out */
+	char bundle_sha[65];            /* out */
 	md_walk md;        /* out */
 	int error;
 	char *message;     /* the worker's error message */
 	int done;
 } git_job;
+
+typedef struct {
+	FILE *f;
+	EVP_MD_CTX *sha;
+	unsigned long long size;
+	const char *path;
+} bundle_out;
+
+static int bundle_chunk(const void *data, size_t len, void *payload)
+{
+	bundle_out *o = payload;
+	if (fwrite(data, 1, len, o->f) != len)
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", o->path, strerror(errno));
+	EVP_DigestUpdate(o->sha, data, len);
+	o->size += len;
+	return 0;
+}
+
+/* The bundle into j->bundle_path, hashed as it is written (never whole in memory); no file without refs. */
+static int bundle_to_file(git_job *j, git_repository *repo)
+{
+	bundle_out o = { NULL, NULL, 0, j->bundle_path };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t nrefs = 0;
+	int error;
+
+	if (!(o.f = fopen(j->bundle_path, "wbx")))
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", j->bundle_path, strerror(errno));
+	if (!(o.sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(o.sha, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory */
+	error = folio_bundle_write(bundle_chunk, &o, &nrefs, repo, j->pack_config);
+	if (fclose(o.f) != 0 && error == 0)
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", j->bundle_path, strerror(errno));
+	EVP_DigestFinal_ex(o.sha, md, &mdlen);
+	EVP_MD_CTX_free(o.sha);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(j->bundle_sha + 2 * i, 3, "%02x", md[i]);
+	j->bundle_size = o.size;
+	if (error < 0 || nrefs == 0) {
+		unlink(j->bundle_path);
+		free(j->bundle_path);
+		j->bundle_path = NULL;
+	}
+	return error;
+}
 
 static void git_job_run(git_job *j)
 {
@@ -487,7 +633,6 @@ static void git_job_run(git_job *j)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	git_oid oid;
-	size_t nrefs = 0;
 	int error, found = 0, rc;
 
 	if ((rc = git_repository_open_bare(&repo, j->repo_path)) < 0) {
@@ -500,7 +645,7 @@ static void git_job_run(git_job *j)
 		git_oid_tostr(j->tip, sizeof(j->tip), &oid);
 	if (!j->pinned[0])
 		memcpy(j->pinned, j->tip, sizeof(j->tip));
-	if ((error = folio_bundle_create(&j->bundle, &nrefs, repo, j->pack_config)) < 0)
+	if ((error = bundle_to_file(j, repo)) < 0)
 		goto cleanup;
 	if (j->pinned[0]) {
 		j->md.repo = repo;
@@ -530,7 +675,9 @@ static void git_job_clear(git_job *j)
 {
 	free(j->repo_path);
 	free(j->message);
-	folio_buf_free(&j->bundle);
+	if (j->bundle_path)
+		unlink(j->bundle_path);
+	free(j->bundle_path);
 	for (size_t i = 0; i < j->md.n; i++) {
 		free(j->md.files[i].member);
 		free(j->md.files[i].data);
@@ -600,11 +747,13 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 	folio_tx_rollback(site); /* nothing was written: end the read */
 
 	/* the full history */
-	if (j->bundle.size > 0) {
-		size_t len = j->bundle.size;
+	if (j->bundle_path) {
 		member = folio_asprintf("%s/portfolio.bundle", mentor);
-		if ((error = zadd(w, member, folio_buf_detach(&j->bundle), len, 1)) < 0)
+		if ((error = zadd_file(w, member, j->bundle_path, j->bundle_size, j->bundle_sha)) < 0)
 			goto cleanup;
+		/* libzip reads it when the zip is closed: the writer removes it then */
+		strlist_add(&w->files, j->bundle_path);
+		j->bundle_path = NULL;
 		free(member);
 		member = NULL;
 	}
@@ -735,7 +884,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 {
 	folio_archive_options none = { 0 };
 	strlist mentors = { 0 };
-	zwriter w = { NULL, NULL, 0, NULL, NULL, 0 };
+	zwriter w = { NULL, NULL, NULL, 0, 0, NULL, NULL, 0, { NULL, 0, 0 } };
 	zprogress_ctx pctx;
 	json_t *manifest = NULL, *portfolios = NULL;
 	char *tmp = NULL, *dir = NULL, *now = NULL, *text = NULL, *base = NULL;
@@ -745,7 +894,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 	pthread_t *threads = NULL;
 	size_t nthreads = 0, started = 0;
 	long long *latest = NULL;
-	char *pack_config = NULL;
+	char *pack_config = NULL, *bundle_dir = NULL;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -786,7 +935,11 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
 		goto cleanup;
 	}
-	w.members = json_array();
+	w.list_path = folio_asprintf("%s.members", tmp);
+	if (!(w.list = fopen(w.list_path, "w+"))) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.list_path, strerror(errno));
+		goto cleanup;
+	}
 	portfolios = json_array();
 	if ((error = folio_db_exec(site, audit_by_mentor)) < 0)
 		goto cleanup;
@@ -807,7 +960,16 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		pack_config = NULL;
 		goto cleanup;
 	}
+	/* the workers write each bundle to a file of its own, which the zip reads when it is closed */
+	bundle_dir = folio_asprintf("%s.bundles", tmp);
+	if (mkdir(bundle_dir, 0700) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", bundle_dir, strerror(errno));
+		free(bundle_dir);
+		bundle_dir = NULL;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < mentors.n; i++) {
+		pool.jobs[i].bundle_path = folio_asprintf("%s/%zu.bundle", bundle_dir, i);
 		pool.jobs[i].mentor = mentors.v[i];
 		pool.jobs[i].pack_config = pack_config;
 		pool.jobs[i].repo_path = folio_portfolio_repo_path(site, mentors.v[i]);
@@ -820,6 +982,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		if (nthreads > mentors.n)
 			nthreads = mentors.n;
 	}
+	small_pack_windows();
 	threads = folio_calloc(nthreads + 1, sizeof(pthread_t));
 	for (started = 0; started < nthreads; started++)
 		if (pthread_create(&threads[started], NULL, git_worker, &pool) != 0)
@@ -848,11 +1011,10 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		opts->progress(mentors.n, mentors.n, "", opts->payload);
 
 	now = folio_now_iso();
-	manifest = json_pack("{s:s, s:i, s:s, s:s, s:O, s:O}", "format", "folio-archive", "format_version",
-		FOLIO_ARCHIVE_FORMAT, "folio_version", FOLIO_VERSION, "created", now, "portfolios", portfolios,
-		"members", w.members);
+	manifest = json_pack("{s:s, s:i, s:s, s:s, s:O}", "format", "folio-archive", "format_version",
+		FOLIO_ARCHIVE_FORMAT, "folio_version", FOLIO_VERSION, "created", now, "portfolios", portfolios);
 	text = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if ((error = zadd_text(&w, MANIFEST, text)) < 0)
+	if ((error = zadd_manifest(&w, text)) < 0)
 		goto cleanup;
 	if (opts->progress) {
 		pctx.o = opts;
@@ -947,10 +1109,22 @@ cleanup:
 		unlink(w.spill_path);
 		free(w.spill_path);
 	}
+	for (size_t i = 0; i < w.files.n; i++)
+		unlink(w.files.v[i]);
+	strlist_free(&w.files);
+	if (bundle_dir) {
+		folio_rmtree(bundle_dir);
+		free(bundle_dir);
+	}
 	if (tmp)
 		unlink(tmp);
 	(void)placed;
-	json_decref(w.members);
+	if (w.list)
+		fclose(w.list);
+	if (w.list_path) {
+		unlink(w.list_path);
+		free(w.list_path);
+	}
 	json_decref(portfolios);
 	json_decref(manifest);
 	strlist_free(&mentors);
@@ -1327,18 +1501,6 @@ static int member_known(const char *rest)
 	if (strncmp(rest, "markdown/", 9) == 0)
 		return 1;
 	return member_badge(rest);
-}
-
-/*
- * libgit2 reads packs through mmap'd windows, by default of 1 GiB each and up
- * to 8 GiB in all: every page of a large pack it touches then counts in the
- * resident size. Small windows keep a 100 MB artefact's pack from doing so
- * (process-wide: the archive's readers and writers run in the CLI's process).
- */
-static void small_pack_windows(void)
-{
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(4u << 20));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32u << 20));
 }
 
 /* A fresh temporary directory; malloc'd path. */
