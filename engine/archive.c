@@ -1399,14 +1399,88 @@ typedef int (*zsink)(const unsigned char *data, size_t len, void *payload);
  * member; a member larger than it declares is a zip bomb (z->fatal). Negative
  * only when the sink failed.
  */
-static int zread(zreader *z, zmember *m, int hold, zsink sink, void *payload)
-{
+/* One member being read: counted (never more than it declares) and hashed as it comes. */
+typedef struct {
+	zreader *z;
+	zmember *m;
+	zip_file_t *zf;
 	EVP_MD_CTX *ctx;
+	size_t got;
+	int end; /* 1: read whole; -1: stopped by a problem (the member's) */
+} zstream;
+
+static int zstream_open(zstream *s, zreader *z, zmember *m)
+{
+	memset(s, 0, sizeof(*s));
+	s->z = z;
+	s->m = m;
+	if (!(s->zf = zip_fopen_index(z->za, m->index, 0))) {
+		member_problem(m, "member '%s' cannot be read: %s", m->name, zip_strerror(z->za));
+		return -1;
+	}
+	if (!(s->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory */
+	return 0;
+}
+
+/* Up to cap bytes into buf; 0 at the end, or after a problem (s->end says which). */
+static size_t zstream_read(zstream *s, void *buf, size_t cap)
+{
+	zip_int64_t r;
+	if (s->end)
+		return 0;
+	/* count what really comes out: the sizes in the directory may lie */
+	if ((r = zip_fread(s->zf, buf, cap)) < 0) {
+		member_problem(s->m, "member '%s' is damaged: %s", s->m->name, zip_file_strerror(s->zf));
+		s->end = -1;
+		return 0;
+	}
+	if (r == 0) {
+		s->end = 1;
+		return 0;
+	}
+	if ((unsigned long long)r > s->m->declared - s->got) {
+		member_problem(s->m, "archive refused as a zip bomb: member '%s' holds more than the %llu bytes it declares",
+			s->m->name, s->m->declared);
+		s->z->fatal = 1;
+		s->z->fatal_at = (size_t)(s->m - s->z->m);
+		s->end = -1;
+		return 0;
+	}
+	s->got += (size_t)r;
+	EVP_DigestUpdate(s->ctx, buf, (size_t)r);
+	return (size_t)r;
+}
+
+/* Done: the member's size and hash; ok when read whole, as large as it declares, and its name unique. */
+static void zstream_close(zstream *s)
+{
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
+	zmember *m = s->m;
+	zip_fclose(s->zf);
+	EVP_DigestFinal_ex(s->ctx, md, &mdlen);
+	EVP_MD_CTX_free(s->ctx);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(m->sha + 2 * i, 3, "%02x", md[i]);
+	m->size = s->got;
+	m->ok = s->end == 1 && !m->dup;
+	if (s->end == 1 && s->got != m->declared) {
+		member_problem(m, "member '%s' is truncated: %zu of %llu bytes", m->name, s->got, m->declared);
+		m->ok = 0;
+	}
+}
+
+/*
+ * Read member m in chunks, to sink (may be NULL); hold: keep it in m->data.
+ * Problems go to the member; one larger than it declares is a zip bomb
+ * (z->fatal). Negative only when the sink failed.
+ */
+static int zread(zreader *z, zmember *m, int hold, zsink sink, void *payload)
+{
 	folio_buf held = FOLIO_BUF_INIT;
-	zip_file_t *zf;
-	size_t got = 0;
+	zstream s;
+	size_t n;
 	int error = 0;
 
 	if (hold && m->declared > HELD_MAX) {
@@ -1414,54 +1488,46 @@ static int zread(zreader *z, zmember *m, int hold, zsink sink, void *payload)
 			HELD_MAX >> 20);
 		return 0;
 	}
-	if (!(zf = zip_fopen_index(z->za, m->index, 0))) {
-		member_problem(m, "member '%s' cannot be read: %s", m->name, zip_strerror(z->za));
+	if (zstream_open(&s, z, m) < 0)
 		return 0;
-	}
-	ctx = EVP_MD_CTX_new();
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-		abort(); /* out of memory */
-	for (;;) {
-		/* count what really comes out: the sizes in the directory may lie */
-		zip_int64_t r = zip_fread(zf, z->chunk, CHUNK);
-		if (r < 0) {
-			member_problem(m, "member '%s' is damaged: %s", m->name, zip_file_strerror(zf));
-			break;
-		}
-		if (r == 0) {
-			m->ok = 1;
-			break;
-		}
-		if ((unsigned long long)r > m->declared - got) {
-			member_problem(m, "archive refused as a zip bomb: member '%s' holds more than the %llu bytes it declares",
-				m->name, m->declared);
-			z->fatal = 1;
-			z->fatal_at = (size_t)(m - z->m);
-			break;
-		}
-		got += (size_t)r;
-		EVP_DigestUpdate(ctx, z->chunk, (size_t)r);
+	while ((n = zstream_read(&s, z->chunk, CHUNK)) > 0) {
 		if (hold)
-			folio_buf_put(&held, (const char *)z->chunk, (size_t)r);
-		if (sink && (error = sink(z->chunk, (size_t)r, payload)) < 0)
+			folio_buf_put(&held, (const char *)z->chunk, n);
+		if (sink && (error = sink(z->chunk, n, payload)) < 0)
 			break;
 	}
-	zip_fclose(zf);
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < mdlen && i < 32; i++)
-		snprintf(m->sha + 2 * i, 3, "%02x", md[i]);
-	m->size = got;
-	if (m->ok && got != m->declared) {
-		member_problem(m, "member '%s' is truncated: %zu of %llu bytes", m->name, got, m->declared);
-		m->ok = 0;
-	}
-	if (error < 0 || m->dup)
+	zstream_close(&s);
+	if (error < 0)
 		m->ok = 0;
 	if (hold && m->ok)
 		m->data = folio_buf_detach(&held);
 	folio_buf_free(&held);
 	return error;
+}
+
+static size_t manifest_chunk(void *buf, size_t len, void *payload)
+{
+	return zstream_read(payload, buf, len);
+}
+
+/* The manifest member parsed as it is read (its text is never whole in memory); NULL when it is not JSON. */
+static json_t *zread_json(zreader *z, zmember *m, json_error_t *je)
+{
+	json_t *j = NULL;
+	zstream s;
+	memset(je, 0, sizeof(*je));
+	if (m->declared > HELD_MAX) {
+		member_problem(m, "member '%s' is %llu bytes: more than the %u MiB folio reads of it", m->name, m->declared,
+			HELD_MAX >> 20);
+		return NULL;
+	}
+	if (zstream_open(&s, z, m) < 0)
+		return NULL;
+	j = json_load_callback(manifest_chunk, &s, JSON_REJECT_DUPLICATES, je);
+	while (zstream_read(&s, z->chunk, CHUNK) > 0)
+		; /* the rest, counted: whole, damaged or truncated */
+	zstream_close(&s);
+	return j;
 }
 
 /* The problems found listing and reading, in zip order (up to a zip bomb). */
@@ -1711,15 +1777,12 @@ static int verify_internal(strlist *p, folio_archive_info *info, const char *pat
 	/* the manifest, first */
 	mf = zfind(&z, MANIFEST);
 	if (mf && mf->readable && !mf->dup)
-		zread(&z, mf, 1, NULL, NULL);
+		manifest = zread_json(&z, mf, &je);
 	if (z.fatal)
 		goto report;
 	if (!mf || !mf->ok) {
 		problem(&later, "no readable %s in the archive", MANIFEST);
 	} else {
-		manifest = json_loadb(mf->data, mf->size, JSON_REJECT_DUPLICATES, &je);
-		free(mf->data);
-		mf->data = NULL;
 		const char *format = json_string_value(json_object_get(manifest, "format"));
 		if (!manifest || !json_is_object(manifest) || strcmp(format ? format : "", "folio-archive") != 0) {
 			problem(&later, "%s is not a folio archive manifest%s%s", MANIFEST, manifest ? "" : ": ",
