@@ -3,11 +3,66 @@
 #include "gitutil.h"
 
 #include <git2/sys/repository.h>
+#include <openssl/evp.h>
+#include <zlib.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #define BUNDLE_SIGNATURE "# v2 git bundle\n"
+
+/* A set of object ids (open addressing), for trees and blobs already seen. */
+typedef struct {
+	git_oid *v;
+	unsigned char *used;
+	size_t n, cap;
+} oid_set;
+
+static size_t oid_slot(const oid_set *s, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h)); /* an object id is already a hash */
+	for (h &= s->cap - 1; s->used[h] && !git_oid_equal(&s->v[h], id); h = (h + 1) & (s->cap - 1))
+		;
+	return h;
+}
+
+/* Add id; 1 when it was there already. */
+static int oid_set_add(oid_set *s, const git_oid *id)
+{
+	size_t h;
+	if (2 * (s->n + 1) > s->cap) {
+		oid_set old = *s;
+		s->cap = old.cap ? old.cap * 2 : 64;
+		s->v = folio_calloc(s->cap, sizeof(git_oid));
+		s->used = folio_calloc(s->cap, 1);
+		s->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.used[i]) {
+				h = oid_slot(s, &old.v[i]);
+				git_oid_cpy(&s->v[h], &old.v[i]);
+				s->used[h] = 1;
+				s->n++;
+			}
+		free(old.v);
+		free(old.used);
+	}
+	h = oid_slot(s, id);
+	if (s->used[h])
+		return 1;
+	git_oid_cpy(&s->v[h], id);
+	s->used[h] = 1;
+	s->n++;
+	return 0;
+}
+
+static void oid_set_free(oid_set *s)
+{
+	free(s->v);
+	free(s->used);
+	memset(s, 0, sizeof(*s));
+}
+
 
 /* ------------------------------------------------------------ write */
 
@@ -73,6 +128,243 @@ static int pack_chunk(void *data, size_t len, void *payload)
 	return 0;
 }
 
+/*
+ * Blobs larger than this bypass git_packbuilder, which holds every object
+ * it writes whole, raw and deflated: a 100 MB artefact cost 200 MB. They
+ * are appended to its pack undeltified, read in chunks (from a loose object;
+ * a packed one libgit2 can only read whole) and deflated as they stream.
+ */
+#define BIG_BLOB (4u << 20)
+
+typedef struct {
+	git_oid *v;
+	size_t n, cap;
+} oid_list;
+
+/* Tree `id` and what is under it: to the packbuilder, or into *big; each object once (`seen`). */
+static int insert_tree(git_packbuilder *pb, git_repository *repo, git_odb *odb, const git_oid *id, const char *name,
+	oid_set *seen, oid_list *big)
+{
+	git_tree *tree = NULL;
+	int rc;
+	if (oid_set_add(seen, id))
+		return 0;
+	if ((rc = git_packbuilder_insert(pb, id, name)) < 0 || (rc = git_tree_lookup(&tree, repo, id)) < 0)
+		return rc;
+	for (size_t i = 0, n = git_tree_entrycount(tree); i < n && rc == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const git_oid *eid = git_tree_entry_id(e);
+		size_t len = 0;
+		git_object_t type;
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_COMMIT)
+			continue; /* a submodule's commit lives elsewhere */
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+			rc = insert_tree(pb, repo, odb, eid, git_tree_entry_name(e), seen, big);
+			continue;
+		}
+		if (oid_set_add(seen, eid))
+			continue;
+		if ((rc = git_odb_read_header(&len, &type, odb, eid)) < 0)
+			break;
+		if (type == GIT_OBJECT_BLOB && len > BIG_BLOB) {
+			if (big->n == big->cap) {
+				big->cap = big->cap ? big->cap * 2 : 4;
+				big->v = folio_realloc(big->v, big->cap * sizeof(git_oid));
+			}
+			git_oid_cpy(&big->v[big->n++], eid);
+		} else {
+			rc = git_packbuilder_insert(pb, eid, git_tree_entry_name(e));
+		}
+	}
+	git_tree_free(tree);
+	return rc;
+}
+
+/* The commits of `walk` with their trees and blobs. */
+static int insert_history(git_packbuilder *pb, git_repository *repo, git_revwalk *walk, oid_list *big)
+{
+	git_odb *odb = NULL;
+	oid_set seen = { 0 };
+	git_oid oid;
+	int rc;
+	if ((rc = git_repository_odb(&odb, repo)) < 0)
+		return rc;
+	while ((rc = git_revwalk_next(&oid, walk)) == 0) {
+		git_commit *c = NULL;
+		if ((rc = git_commit_lookup(&c, repo, &oid)) < 0)
+			break;
+		if ((rc = git_packbuilder_insert(pb, &oid, NULL)) == 0)
+			rc = insert_tree(pb, repo, odb, git_commit_tree_id(c), NULL, &seen, big);
+		git_commit_free(c);
+		if (rc < 0)
+			break;
+	}
+	oid_set_free(&seen);
+	git_odb_free(odb);
+	return rc == GIT_ITEROVER ? 0 : rc;
+}
+
+/*
+ * The packbuilder's pack with the big blobs appended: our header (its count
+ * plus theirs) replaces its header, its trailer is held back, and the SHA-1
+ * over everything written becomes the trailer.
+ */
+typedef struct {
+	pack_out *o;
+	EVP_MD_CTX *sha1;
+	size_t skip;             /* bytes of the packbuilder's header still to drop */
+	unsigned char tail[20];  /* the last bytes seen: its trailer at the end */
+	size_t tail_len;
+} splice;
+
+static int splice_emit(splice *s, const void *data, size_t len)
+{
+	if (len == 0)
+		return 0;
+	EVP_DigestUpdate(s->sha1, data, len);
+	return s->o->error = s->o->cb(data, len, s->o->payload);
+}
+
+static int splice_chunk(void *data, size_t len, void *payload)
+{
+	splice *s = payload;
+	const unsigned char *d = data;
+	size_t k = s->skip < len ? s->skip : len, out, from_tail, from_d;
+	d += k;
+	len -= k;
+	s->skip -= k;
+	if (s->tail_len + len <= sizeof(s->tail)) {
+		memcpy(s->tail + s->tail_len, d, len);
+		s->tail_len += len;
+		return 0;
+	}
+	/* everything but the last 20 bytes of (tail, d) goes out */
+	out = s->tail_len + len - sizeof(s->tail);
+	from_tail = out < s->tail_len ? out : s->tail_len;
+	from_d = out - from_tail;
+	if (splice_emit(s, s->tail, from_tail) < 0 || splice_emit(s, d, from_d) < 0)
+		return GIT_EUSER;
+	memmove(s->tail, s->tail + from_tail, s->tail_len - from_tail);
+	s->tail_len -= from_tail;
+	memcpy(s->tail + s->tail_len, d + from_d, len - from_d);
+	s->tail_len += len - from_d;
+	return 0;
+}
+
+/* One big blob as an undeltified pack entry: type and size header, then the deflated content. */
+static int write_big_blob(splice *s, git_odb *odb, const git_oid *id)
+{
+	git_odb_stream *st = NULL;
+	git_odb_object *whole = NULL;
+	git_object_t type;
+	size_t len = 0, done = 0, size, hn = 0;
+	unsigned char hdr[16], c;
+	unsigned char *in = folio_malloc(1u << 16), *outb = folio_malloc(1u << 16);
+	z_stream z;
+	int error = 0, zrc = Z_OK, rc;
+
+	memset(&z, 0, sizeof(z));
+	if (git_odb_open_rstream(&st, &len, &type, odb, id) < 0) {
+		git_error_clear(); /* packed: libgit2 reads it whole */
+		st = NULL;
+		if ((rc = git_odb_read(&whole, odb, id)) < 0) {
+			error = folio_git_error(rc, "cannot write the bundle");
+			goto cleanup;
+		}
+		len = git_odb_object_size(whole);
+	}
+	size = len;
+	c = (unsigned char)((GIT_OBJECT_BLOB << 4) | (size & 15));
+	for (size >>= 4; size; size >>= 7) {
+		hdr[hn++] = c | 0x80;
+		c = size & 0x7f;
+	}
+	hdr[hn++] = c;
+	if ((error = splice_emit(s, hdr, hn)) < 0)
+		goto cleanup;
+	if (deflateInit(&z, Z_BEST_SPEED) != Z_OK) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write the bundle: zlib cannot start");
+		goto cleanup;
+	}
+	while (zrc != Z_STREAM_END) {
+		if (z.avail_in == 0 && done < len) {
+			size_t want = len - done < (1u << 16) ? len - done : (1u << 16);
+			if (whole) {
+				z.next_in = (unsigned char *)git_odb_object_data(whole) + done;
+			} else {
+				if ((rc = git_odb_stream_read(st, (char *)in, want)) <= 0) {
+					error = rc < 0 ? folio_git_error(rc, "cannot read a large file of the portfolio")
+						       : folio_error_set(FOLIO_ERROR, "cannot read a large file of the portfolio: it ends early");
+					goto cleanup;
+				}
+				want = (size_t)rc;
+				z.next_in = in;
+			}
+			z.avail_in = (uInt)want;
+			done += want;
+		}
+		z.next_out = outb;
+		z.avail_out = 1u << 16;
+		zrc = deflate(&z, done == len && z.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH);
+		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
+			error = folio_error_set(FOLIO_ERROR, "cannot write the bundle: zlib error %d", zrc);
+			goto cleanup;
+		}
+		if ((error = splice_emit(s, outb, (1u << 16) - z.avail_out)) < 0)
+			goto cleanup;
+	}
+cleanup:
+	deflateEnd(&z);
+	git_odb_stream_free(st);
+	git_odb_object_free(whole);
+	free(in);
+	free(outb);
+	return error;
+}
+
+/* The pack: the packbuilder's objects, then the big blobs. */
+static int write_spliced(git_packbuilder *pb, git_repository *repo, const oid_list *big, pack_out *o)
+{
+	splice s = { o, NULL, 12, { 0 }, 0 };
+	git_odb *odb = NULL;
+	unsigned char head[12] = { 'P', 'A', 'C', 'K', 0, 0, 0, 2 }, md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t count = git_packbuilder_object_count(pb) + big->n;
+	int error = 0, rc;
+
+	if (count > 0xffffffffu)
+		return folio_error_set(FOLIO_ERROR, "cannot write the bundle: too many objects");
+	for (int i = 0; i < 4; i++)
+		head[8 + i] = (unsigned char)(count >> (24 - 8 * i));
+	if (!(s.sha1 = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s.sha1, EVP_sha1(), NULL) != 1)
+		abort(); /* out of memory */
+	if ((rc = git_repository_odb(&odb, repo)) < 0) {
+		error = folio_git_error(rc, "cannot write the bundle");
+		goto cleanup;
+	}
+	if ((error = splice_emit(&s, head, sizeof(head))) < 0)
+		goto cleanup;
+	if ((rc = git_packbuilder_foreach(pb, splice_chunk, &s)) < 0) {
+		error = o->error < 0 ? o->error : folio_git_error(rc, "cannot write the bundle");
+		git_error_clear();
+		goto cleanup;
+	}
+	if (s.tail_len != sizeof(s.tail)) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write the bundle: the pack ends early");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < big->n && error == 0; i++)
+		error = write_big_blob(&s, odb, &big->v[i]);
+	if (error == 0) {
+		EVP_DigestFinal_ex(s.sha1, md, &mdlen);
+		error = o->cb(md, mdlen, o->payload);
+	}
+cleanup:
+	EVP_MD_CTX_free(s.sha1);
+	git_odb_free(odb);
+	return error;
+}
+
 int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, git_repository *repo,
 	const char *pack_config)
 {
@@ -82,6 +374,7 @@ int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, g
 	git_revwalk *walk = NULL;
 	folio_buf head = FOLIO_BUF_INIT;
 	pack_out out = { cb, payload, 0 };
+	oid_list big = { NULL, 0, 0 };
 	const git_oid *main_tip = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	int error, rc = 0;
@@ -121,7 +414,7 @@ int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, g
 		if (rc < 0)
 			goto gitfail;
 	}
-	if ((rc = git_packbuilder_insert_walk(pb, walk)) < 0)
+	if ((rc = insert_history(pb, repo, walk, &big)) < 0)
 		goto gitfail;
 
 	folio_buf_puts(&head, BUNDLE_SIGNATURE);
@@ -138,7 +431,10 @@ int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, g
 	if ((error = cb(head.ptr, head.size, payload)) < 0)
 		goto cleanup;
 	/* the pack object by object, never whole in memory */
-	if ((rc = git_packbuilder_foreach(pb, pack_chunk, &out)) < 0) {
+	if (big.n > 0) {
+		if ((error = write_spliced(pb, repo, &big, &out)) < 0)
+			goto cleanup;
+	} else if ((rc = git_packbuilder_foreach(pb, pack_chunk, &out)) < 0) {
 		if (out.error < 0) {
 			error = out.error;
 			git_error_clear();
@@ -152,6 +448,7 @@ int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, g
 gitfail:
 	error = folio_git_error(rc, "cannot write the bundle");
 cleanup:
+	free(big.v);
 	folio_buf_free(&head);
 	git_revwalk_free(walk);
 	git_packbuilder_free(pb);
@@ -307,58 +604,6 @@ static void pack_in_close(pack_in *p)
 	git_indexer_free(p->idx);
 	git_odb_free(p->odb);
 	memset(p, 0, sizeof(*p));
-}
-
-/* A set of object ids (open addressing), for trees already checked. */
-typedef struct {
-	git_oid *v;
-	unsigned char *used;
-	size_t n, cap;
-} oid_set;
-
-static size_t oid_slot(const oid_set *s, const git_oid *id)
-{
-	size_t h;
-	memcpy(&h, id->id, sizeof(h)); /* an object id is already a hash */
-	for (h &= s->cap - 1; s->used[h] && !git_oid_equal(&s->v[h], id); h = (h + 1) & (s->cap - 1))
-		;
-	return h;
-}
-
-/* Add id; 1 when it was there already. */
-static int oid_set_add(oid_set *s, const git_oid *id)
-{
-	size_t h;
-	if (2 * (s->n + 1) > s->cap) {
-		oid_set old = *s;
-		s->cap = old.cap ? old.cap * 2 : 64;
-		s->v = folio_calloc(s->cap, sizeof(git_oid));
-		s->used = folio_calloc(s->cap, 1);
-		s->n = 0;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.used[i]) {
-				h = oid_slot(s, &old.v[i]);
-				git_oid_cpy(&s->v[h], &old.v[i]);
-				s->used[h] = 1;
-				s->n++;
-			}
-		free(old.v);
-		free(old.used);
-	}
-	h = oid_slot(s, id);
-	if (s->used[h])
-		return 1;
-	git_oid_cpy(&s->v[h], id);
-	s->used[h] = 1;
-	s->n++;
-	return 0;
-}
-
-static void oid_set_free(oid_set *s)
-{
-	free(s->v);
-	free(s->used);
-	memset(s, 0, sizeof(*s));
 }
 
 /* Every object under tree `id` is in the odb (trees once each, by `seen`); the first missing one into *missing. */
