@@ -251,29 +251,152 @@ static int splice_chunk(void *data, size_t len, void *payload)
 	return 0;
 }
 
-/* One big blob as an undeltified pack entry: type and size header, then the deflated content. */
-static int write_big_blob(splice *s, git_odb *odb, const git_oid *id)
-{
-	git_odb_stream *st = NULL;
-	git_odb_object *whole = NULL;
-	git_object_t type;
-	size_t len = 0, done = 0, size, hn = 0;
-	unsigned char hdr[16], c;
-	unsigned char *in = folio_malloc(1u << 16), *outb = folio_malloc(1u << 16);
+/*
+ * A big blob's content, read in chunks: from its loose object file, inflated
+ * by hand (libgit2's read stream maps the whole file, and every page of it
+ * then counts in the resident size) and checked against its id; a packed
+ * one libgit2 can only read whole.
+ */
+typedef struct {
+	FILE *f;
 	z_stream z;
-	int error = 0, zrc = Z_OK, rc;
+	int zinit, end;
+	unsigned char *cbuf;
+	EVP_MD_CTX *sha1;
+	git_odb_object *whole;
+	size_t len, pos;
+	char *what;
+} blob_src;
+
+#define SRC_CHUNK (1u << 16)
+
+static int src_damaged(blob_src *b)
+{
+	return folio_error_set(FOLIO_ERROR, "cannot write the bundle: %s is damaged", b->what);
+}
+
+/* Inflate into out[cap] (at least a byte unless at the end); *got bytes. */
+static int src_inflate(blob_src *b, unsigned char *out, size_t cap, size_t *got)
+{
+	b->z.next_out = out;
+	b->z.avail_out = (uInt)cap;
+	while (b->z.avail_out == cap && !b->end) {
+		int rc;
+		if (b->z.avail_in == 0) {
+			size_t r = fread(b->cbuf, 1, SRC_CHUNK, b->f);
+			if (r == 0)
+				return src_damaged(b);
+			b->z.next_in = b->cbuf;
+			b->z.avail_in = (uInt)r;
+		}
+		rc = inflate(&b->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END)
+			b->end = 1;
+		else if (rc != Z_OK)
+			return src_damaged(b);
+	}
+	*got = cap - b->z.avail_out;
+	EVP_DigestUpdate(b->sha1, out, *got);
+	return 0;
+}
+
+static int src_open(blob_src *b, git_repository *repo, git_odb *odb, const git_oid *id)
+{
+	char hex[GIT_OID_HEXSZ + 1], head[32];
+	char *path;
+	size_t n = 0, got = 0;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	git_oid_tostr(hex, sizeof(hex), id);
+	b->what = folio_asprintf("file %s of the portfolio", hex);
+	path = folio_asprintf("%sobjects/%.2s/%s", git_repository_path(repo), hex, hex + 2);
+	b->f = fopen(path, "rb");
+	free(path);
+	if (!b->f) {
+		if ((rc = git_odb_read(&b->whole, odb, id)) < 0)
+			return folio_git_error(rc, "cannot write the bundle");
+		b->len = git_odb_object_size(b->whole);
+		return 0;
+	}
+	b->cbuf = folio_malloc(SRC_CHUNK);
+	if (!(b->sha1 = EVP_MD_CTX_new()) || EVP_DigestInit_ex(b->sha1, EVP_sha1(), NULL) != 1)
+		abort(); /* out of memory */
+	if (inflateInit(&b->z) != Z_OK)
+		return src_damaged(b);
+	b->zinit = 1;
+	/* "blob SIZE\0", a byte at a time */
+	do {
+		if ((rc = src_inflate(b, (unsigned char *)head + n, 1, &got)) < 0)
+			return rc;
+		if (got == 0)
+			return src_damaged(b);
+	} while (head[n++] != '\0' && n < sizeof(head));
+	if (head[n - 1] != '\0' || strncmp(head, "blob ", 5) != 0)
+		return src_damaged(b);
+	b->len = strtoull(head + 5, NULL, 10);
+	return 0;
+}
+
+static int src_read(blob_src *b, unsigned char *out, size_t cap, size_t *got)
+{
+	int error;
+	if (cap > b->len - b->pos)
+		cap = b->len - b->pos;
+	if (b->whole) {
+		memcpy(out, (const unsigned char *)git_odb_object_data(b->whole) + b->pos, cap);
+		*got = cap;
+	} else if ((error = src_inflate(b, out, cap, got)) < 0) {
+		return error;
+	}
+	b->pos += *got;
+	if (*got == 0 && b->pos < b->len)
+		return src_damaged(b);
+	return 0;
+}
+
+/* The whole content was read: a loose object ends there and has the id it is named by. */
+static int src_check(blob_src *b, const git_oid *id)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], extra;
+	unsigned mdlen = 0;
+	size_t got = 0;
+	if (b->whole)
+		return 0;
+	if (!b->end && (src_inflate(b, &extra, 1, &got) < 0 || got != 0 || !b->end))
+		return src_damaged(b);
+	EVP_DigestFinal_ex(b->sha1, md, &mdlen);
+	if (mdlen != GIT_OID_RAWSZ || memcmp(md, id->id, GIT_OID_RAWSZ) != 0)
+		return src_damaged(b);
+	return 0;
+}
+
+static void src_close(blob_src *b)
+{
+	if (b->zinit)
+		inflateEnd(&b->z);
+	if (b->f)
+		fclose(b->f);
+	EVP_MD_CTX_free(b->sha1);
+	git_odb_object_free(b->whole);
+	free(b->cbuf);
+	free(b->what);
+}
+
+/* One big blob as an undeltified pack entry: type and size header, then the deflated content. */
+static int write_big_blob(splice *s, git_repository *repo, git_odb *odb, const git_oid *id)
+{
+	blob_src src;
+	size_t size, hn = 0, got = 0;
+	unsigned char hdr[16], c;
+	unsigned char *in = folio_malloc(SRC_CHUNK), *outb = folio_malloc(SRC_CHUNK);
+	z_stream z;
+	int error, zinit = 0, zrc = Z_OK;
 
 	memset(&z, 0, sizeof(z));
-	if (git_odb_open_rstream(&st, &len, &type, odb, id) < 0) {
-		git_error_clear(); /* packed: libgit2 reads it whole */
-		st = NULL;
-		if ((rc = git_odb_read(&whole, odb, id)) < 0) {
-			error = folio_git_error(rc, "cannot write the bundle");
-			goto cleanup;
-		}
-		len = git_odb_object_size(whole);
-	}
-	size = len;
+	if ((error = src_open(&src, repo, odb, id)) < 0)
+		goto cleanup;
+	size = src.len;
 	c = (unsigned char)((GIT_OBJECT_BLOB << 4) | (size & 15));
 	for (size >>= 4; size; size >>= 7) {
 		hdr[hn++] = c | 0x80;
@@ -286,37 +409,29 @@ static int write_big_blob(splice *s, git_odb *odb, const git_oid *id)
 		error = folio_error_set(FOLIO_ERROR, "cannot write the bundle: zlib cannot start");
 		goto cleanup;
 	}
+	zinit = 1;
 	while (zrc != Z_STREAM_END) {
-		if (z.avail_in == 0 && done < len) {
-			size_t want = len - done < (1u << 16) ? len - done : (1u << 16);
-			if (whole) {
-				z.next_in = (unsigned char *)git_odb_object_data(whole) + done;
-			} else {
-				if ((rc = git_odb_stream_read(st, (char *)in, want)) <= 0) {
-					error = rc < 0 ? folio_git_error(rc, "cannot read a large file of the portfolio")
-						       : folio_error_set(FOLIO_ERROR, "cannot read a large file of the portfolio: it ends early");
-					goto cleanup;
-				}
-				want = (size_t)rc;
-				z.next_in = in;
-			}
-			z.avail_in = (uInt)want;
-			done += want;
+		if (z.avail_in == 0 && src.pos < src.len) {
+			if ((error = src_read(&src, in, SRC_CHUNK, &got)) < 0)
+				goto cleanup;
+			z.next_in = in;
+			z.avail_in = (uInt)got;
 		}
 		z.next_out = outb;
-		z.avail_out = 1u << 16;
-		zrc = deflate(&z, done == len && z.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH);
+		z.avail_out = SRC_CHUNK;
+		zrc = deflate(&z, src.pos == src.len && z.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH);
 		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR) {
 			error = folio_error_set(FOLIO_ERROR, "cannot write the bundle: zlib error %d", zrc);
 			goto cleanup;
 		}
-		if ((error = splice_emit(s, outb, (1u << 16) - z.avail_out)) < 0)
+		if ((error = splice_emit(s, outb, SRC_CHUNK - z.avail_out)) < 0)
 			goto cleanup;
 	}
+	error = src_check(&src, id);
 cleanup:
-	deflateEnd(&z);
-	git_odb_stream_free(st);
-	git_odb_object_free(whole);
+	if (zinit)
+		deflateEnd(&z);
+	src_close(&src);
 	free(in);
 	free(outb);
 	return error;
@@ -354,7 +469,7 @@ static int write_spliced(git_packbuilder *pb, git_repository *repo, const oid_li
 		goto cleanup;
 	}
 	for (size_t i = 0; i < big->n && error == 0; i++)
-		error = write_big_blob(&s, odb, &big->v[i]);
+		error = write_big_blob(&s, repo, odb, &big->v[i]);
 	if (error == 0) {
 		EVP_DigestFinal_ex(s.sha1, md, &mdlen);
 		error = o->cb(md, mdlen, o->payload);

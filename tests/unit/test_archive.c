@@ -537,6 +537,17 @@ static void test_large_file(void **state)
 	assert_ok(folio_archive_restore(NULL, t, zip2, NULL));
 	assert_same_blob(f->dir, tdir, &blob, len);
 
+	/* the large file's loose object damaged: the archive is not written */
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &blob);
+	sh("f='%s/portfolios/ann.git/objects/%.2s/%s' && chmod u+w \"$f\" && printf 'xxxx' | dd of=\"$f\" bs=1 seek=4096 conv=notrunc 2>/dev/null",
+		f->dir, hex, hex + 2);
+	char *zip3 = fmt("%s/damaged.zip", f->box);
+	assert_rc(folio_archive_write(NULL, f->site, zip3, &o), FOLIO_ERROR);
+	assert_msg("is damaged");
+	assert_false(exists(zip3));
+	free(zip3);
+
 	folio_site_free(t);
 	free(tdir);
 	free(zip2);
