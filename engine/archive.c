@@ -669,6 +669,7 @@ cleanup:
 	j->error = error;
 	if (error < 0)
 		j->message = folio_strdup(folio_error_last());
+	folio_error_clear(); /* the message lives per thread: a worker's would leak when it ends */
 }
 
 static void git_job_clear(git_job *j)
