@@ -340,7 +340,7 @@ static int zlist_member(zwriter *w, const char *name, unsigned long long len, co
 }
 
 /* Add a member from malloc'd data (freed here); record its hash and size. */
-static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
+static int zadd(zwriter *w, const char *name, char *data, size_t len)
 {
 	char hex[65];
 	zip_source_t *src;
@@ -364,8 +364,8 @@ static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
 		zip_source_free(src);
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	}
-	/* bundles are packs, already compressed: store them */
-	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : 1) < 0)
+	/* text: deflated at level 1 (bundles, already compressed, are stored: zadd_file) */
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 1) < 0)
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	/* regular file, rw-r--r--, so unzip and restore see no surprise */
 	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
@@ -394,7 +394,7 @@ static int zadd_file(zwriter *w, const char *name, const char *path, unsigned lo
 
 static int zadd_text(zwriter *w, const char *name, const char *text)
 {
-	return zadd(w, name, folio_strdup(text), strlen(text), 0);
+	return zadd(w, name, folio_strdup(text), strlen(text));
 }
 
 /*
@@ -525,7 +525,7 @@ static int add_badges(zwriter *w, folio_site *site, const char *mentor, json_t *
 			struct stat st;
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (error = folio_read_file(&data, &len, path)) == 0) {
 				char *member = folio_asprintf("%s/certificates/%s/%s", mentor, number, names.v[k]);
-				error = zadd(w, member, data, len, 0);
+				error = zadd(w, member, data, len);
 				free(member);
 			}
 			free(path);
@@ -760,7 +760,7 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 	}
 	/* the Markdown as pinned */
 	for (size_t i = 0; i < j->md.n; i++) {
-		error = zadd(w, j->md.files[i].member, j->md.files[i].data, j->md.files[i].len, 0);
+		error = zadd(w, j->md.files[i].member, j->md.files[i].data, j->md.files[i].len);
 		j->md.files[i].data = NULL;
 		if (error < 0)
 			goto cleanup;
@@ -770,7 +770,7 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 		if ((error = folio_pack_render(&html, &html_len, site, mentor)) < 0)
 			goto cleanup;
 		member = folio_asprintf("%s/pack.html", mentor);
-		error = zadd(w, member, html, html_len, 0);
+		error = zadd(w, member, html, html_len);
 		html = NULL;
 		if (error < 0)
 			goto cleanup;
