@@ -288,18 +288,6 @@ cleanup:
 	return error;
 }
 
-/*
- * libgit2 reads packs through mmap'd windows, by default of 1 GiB each and up
- * to 8 GiB in all: every page of a large pack it touches then counts in the
- * resident size. Small windows keep a 100 MB artefact's pack from doing so
- * (process-wide: the archive's readers and writers run in the CLI's process).
- */
-static void small_pack_windows(void)
-{
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)(4u << 20));
-	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(32u << 20));
-}
-
 /* ------------------------------------------------------------ write */
 
 /*
@@ -983,7 +971,6 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		if (nthreads > mentors.n)
 			nthreads = mentors.n;
 	}
-	small_pack_windows();
 	threads = folio_calloc(nthreads + 1, sizeof(pthread_t));
 	for (started = 0; started < nthreads; started++)
 		if (pthread_create(&threads[started], NULL, git_worker, &pool) != 0)
@@ -1764,7 +1751,6 @@ static int verify_internal(strlist *p, folio_archive_info *info, const char *pat
 	if (info)
 		memset(info, 0, sizeof(*info));
 	folio_git_init();
-	small_pack_windows();
 	if ((error = zlist(&z, p, path, lim)) < 0)
 		return error;
 	if (z.fatal)
