@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,15 +297,38 @@ cleanup:
  */
 typedef struct {
 	zip_t *za;
-	json_t *members;   /* manifest "members" */
+	FILE *list;        /* manifest "members": one JSON entry per member, written as members are added */
+	char *list_path;
+	size_t listed;
 	size_t count;
 	FILE *spill;
 	char *spill_path;
 	unsigned long long spill_size;
+	strlist files;     /* files members are read from at zip_close, removed after */
 } zwriter;
 
+/*
+ * The member's entry in the manifest's list, as json_dumps would indent it
+ * there. The list goes to a file: a manifest of 30 000 members held as JSON
+ * objects took 30 MB.
+ */
+static int zlist_member(zwriter *w, const char *name, unsigned long long len, const char *hex)
+{
+	json_t *jname = json_string(name);
+	char *quoted = jname ? json_dumps(jname, JSON_ENCODE_ANY) : NULL;
+	int ok = quoted && fprintf(w->list, "%s    {\n      \"name\": %s,\n      \"size\": %llu,\n      \"sha256\": \"%s\"\n    }",
+		w->listed ? ",\n" : "", quoted, len, hex) > 0;
+	json_decref(jname);
+	free(quoted);
+	if (!ok)
+		return folio_error_set(FOLIO_ERROR, "cannot list member '%s' in the manifest: %s", name,
+			quoted ? strerror(errno) : "not UTF-8");
+	w->listed++;
+	return 0;
+}
+
 /* Add a member from malloc'd data (freed here); record its hash and size. */
-static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
+static int zadd(zwriter *w, const char *name, char *data, size_t len)
 {
 	char hex[65];
 	zip_source_t *src;
@@ -328,20 +352,83 @@ static int zadd(zwriter *w, const char *name, char *data, size_t len, int store)
 		zip_source_free(src);
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	}
-	/* bundles are packs, already compressed: store them */
-	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, store ? 0 : 1) < 0)
+	/* text: deflated at level 1 (bundles, already compressed, are stored: zadd_file) */
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 1) < 0)
 		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
 	/* regular file, rw-r--r--, so unzip and restore see no surprise */
 	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
-	json_array_append_new(w->members, json_pack("{s:s, s:I, s:s}", "name", name, "size", (json_int_t)len,
-		"sha256", hex));
 	w->count++;
-	return 0;
+	return zlist_member(w, name, len, hex);
+}
+
+/* Add a member read from file `path` (len bytes, SHA-256 hex) when the zip is closed; stored. */
+static int zadd_file(zwriter *w, const char *name, const char *path, unsigned long long len, const char *hex)
+{
+	zip_source_t *src = zip_source_file(w->za, path, 0, (zip_int64_t)len);
+	zip_int64_t idx;
+	if (!src)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	if ((idx = zip_file_add(w->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	}
+	/* bundles are packs, already compressed: stored */
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_STORE, 0) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", name, zip_strerror(w->za));
+	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
+	w->count++;
+	return zlist_member(w, name, len, hex);
 }
 
 static int zadd_text(zwriter *w, const char *name, const char *text)
 {
-	return zadd(w, name, folio_strdup(text), strlen(text), 0);
+	return zadd(w, name, folio_strdup(text), strlen(text));
+}
+
+/*
+ * manifest.json: `head` (the manifest without its members, as json_dumps
+ * wrote it, ending in "}") with "members" and the list appended, written to
+ * the spill file piece by piece. Not listed in itself.
+ */
+static int zadd_manifest(zwriter *w, const char *head)
+{
+	size_t hl = strlen(head);
+	unsigned long long start = w->spill_size, len = 0;
+	char chunk[65536];
+	size_t n;
+	zip_source_t *src;
+	zip_int64_t idx;
+	int ok;
+
+	while (hl > 0 && head[hl - 1] != '}')
+		hl--;
+	if (hl > 0)
+		hl--; /* the closing brace: the members come before it */
+	while (hl > 0 && (head[hl - 1] == '\n' || head[hl - 1] == ' '))
+		hl--;
+	ok = fwrite(head, 1, hl, w->spill) == hl && fputs(w->listed ? ",\n  \"members\": [\n" : ",\n  \"members\": [", w->spill) >= 0;
+	len += hl + strlen(w->listed ? ",\n  \"members\": [\n" : ",\n  \"members\": [");
+	ok = ok && fflush(w->list) == 0 && fseek(w->list, 0, SEEK_SET) == 0;
+	while (ok && (n = fread(chunk, 1, sizeof(chunk), w->list)) > 0) {
+		ok = fwrite(chunk, 1, n, w->spill) == n;
+		len += n;
+	}
+	ok = ok && !ferror(w->list) && fputs(w->listed ? "\n  ]\n}" : "]\n}", w->spill) >= 0 && fflush(w->spill) == 0;
+	len += strlen(w->listed ? "\n  ]\n}" : "]\n}");
+	if (!ok)
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w->spill_path, strerror(errno));
+	w->spill_size += len;
+	if (!(src = zip_source_file(w->za, w->spill_path, start, (zip_int64_t)len)))
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	if ((idx = zip_file_add(w->za, MANIFEST, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		zip_source_free(src);
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	}
+	if (zip_set_file_compression(w->za, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 1) < 0)
+		return folio_error_set(FOLIO_ERROR, "cannot add '%s' to the archive: %s", MANIFEST, zip_strerror(w->za));
+	zip_file_set_external_attributes(w->za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX, (zip_uint32_t)(0100644) << 16);
+	w->count++;
+	return 0;
 }
 
 /* A Markdown file of the pinned tree, read by a worker, added to the zip by the main thread. */
@@ -426,7 +513,7 @@ static int add_badges(zwriter *w, folio_site *site, const char *mentor, json_t *
 			struct stat st;
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (error = folio_read_file(&data, &len, path)) == 0) {
 				char *member = folio_asprintf("%s/certificates/%s/%s", mentor, number, names.v[k]);
-				error = zadd(w, member, data, len, 0);
+				error = zadd(w, member, data, len);
 				free(member);
 			}
 			free(path);
@@ -473,12 +560,60 @@ typedef struct {
 	const char *pack_config;
 	char pinned[41];   /* in: the latest submission's commit, or ""; out: main's tip when "" */
 	char tip[41];      /* out */
-	folio_buf bundle;  /* out: empty for a repository without refs */
+	char *bundle_path; /* in: where the worker writes the bundle; out: NULL for a repository without refs */
+	unsigned long long bundle_size; /* out */
+	char bundle_sha[65];            /* out */
 	md_walk md;        /* out */
 	int error;
 	char *message;     /* the worker's error message */
 	int done;
 } git_job;
+
+typedef struct {
+	FILE *f;
+	EVP_MD_CTX *sha;
+	unsigned long long size;
+	const char *path;
+} bundle_out;
+
+static int bundle_chunk(const void *data, size_t len, void *payload)
+{
+	bundle_out *o = payload;
+	if (fwrite(data, 1, len, o->f) != len)
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", o->path, strerror(errno));
+	EVP_DigestUpdate(o->sha, data, len);
+	o->size += len;
+	return 0;
+}
+
+/* The bundle into j->bundle_path, hashed as it is written (never whole in memory); no file without refs. */
+static int bundle_to_file(git_job *j, git_repository *repo)
+{
+	bundle_out o = { NULL, NULL, 0, j->bundle_path };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t nrefs = 0;
+	int error;
+
+	if (!(o.f = fopen(j->bundle_path, "wbx")))
+		return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", j->bundle_path, strerror(errno));
+	if (!(o.sha = EVP_MD_CTX_new()) || EVP_DigestInit_ex(o.sha, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory */
+	error = folio_bundle_write(bundle_chunk, &o, &nrefs, repo, j->pack_config);
+	if (fclose(o.f) != 0 && error == 0)
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", j->bundle_path, strerror(errno));
+	EVP_DigestFinal_ex(o.sha, md, &mdlen);
+	EVP_MD_CTX_free(o.sha);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(j->bundle_sha + 2 * i, 3, "%02x", md[i]);
+	j->bundle_size = o.size;
+	if (error < 0 || nrefs == 0) {
+		unlink(j->bundle_path);
+		free(j->bundle_path);
+		j->bundle_path = NULL;
+	}
+	return error;
+}
 
 static void git_job_run(git_job *j)
 {
@@ -486,7 +621,6 @@ static void git_job_run(git_job *j)
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	git_oid oid;
-	size_t nrefs = 0;
 	int error, found = 0, rc;
 
 	if ((rc = git_repository_open_bare(&repo, j->repo_path)) < 0) {
@@ -499,7 +633,7 @@ static void git_job_run(git_job *j)
 		git_oid_tostr(j->tip, sizeof(j->tip), &oid);
 	if (!j->pinned[0])
 		memcpy(j->pinned, j->tip, sizeof(j->tip));
-	if ((error = folio_bundle_create(&j->bundle, &nrefs, repo, j->pack_config)) < 0)
+	if ((error = bundle_to_file(j, repo)) < 0)
 		goto cleanup;
 	if (j->pinned[0]) {
 		j->md.repo = repo;
@@ -523,13 +657,16 @@ cleanup:
 	j->error = error;
 	if (error < 0)
 		j->message = folio_strdup(folio_error_last());
+	folio_error_clear(); /* the message lives per thread: a worker's would leak when it ends */
 }
 
 static void git_job_clear(git_job *j)
 {
 	free(j->repo_path);
 	free(j->message);
-	folio_buf_free(&j->bundle);
+	if (j->bundle_path)
+		unlink(j->bundle_path);
+	free(j->bundle_path);
 	for (size_t i = 0; i < j->md.n; i++) {
 		free(j->md.files[i].member);
 		free(j->md.files[i].data);
@@ -599,17 +736,19 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 	folio_tx_rollback(site); /* nothing was written: end the read */
 
 	/* the full history */
-	if (j->bundle.size > 0) {
-		size_t len = j->bundle.size;
+	if (j->bundle_path) {
 		member = folio_asprintf("%s/portfolio.bundle", mentor);
-		if ((error = zadd(w, member, folio_buf_detach(&j->bundle), len, 1)) < 0)
+		if ((error = zadd_file(w, member, j->bundle_path, j->bundle_size, j->bundle_sha)) < 0)
 			goto cleanup;
+		/* libzip reads it when the zip is closed: the writer removes it then */
+		strlist_add(&w->files, j->bundle_path);
+		j->bundle_path = NULL;
 		free(member);
 		member = NULL;
 	}
 	/* the Markdown as pinned */
 	for (size_t i = 0; i < j->md.n; i++) {
-		error = zadd(w, j->md.files[i].member, j->md.files[i].data, j->md.files[i].len, 0);
+		error = zadd(w, j->md.files[i].member, j->md.files[i].data, j->md.files[i].len);
 		j->md.files[i].data = NULL;
 		if (error < 0)
 			goto cleanup;
@@ -619,7 +758,7 @@ static int archive_one(zwriter *w, json_t *portfolios, folio_site *site, git_job
 		if ((error = folio_pack_render(&html, &html_len, site, mentor)) < 0)
 			goto cleanup;
 		member = folio_asprintf("%s/pack.html", mentor);
-		error = zadd(w, member, html, html_len, 0);
+		error = zadd(w, member, html, html_len);
 		html = NULL;
 		if (error < 0)
 			goto cleanup;
@@ -769,7 +908,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 {
 	folio_archive_options none = { 0 };
 	strlist mentors = { 0 };
-	zwriter w = { NULL, NULL, 0, NULL, NULL, 0 };
+	zwriter w = { NULL, NULL, NULL, 0, 0, NULL, NULL, 0, { NULL, 0, 0 } };
 	zprogress_ctx pctx;
 	json_t *manifest = NULL, *portfolios = NULL;
 	char *tmp = NULL, *dir = NULL, *now = NULL, *text = NULL, *base = NULL;
@@ -779,7 +918,7 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 	pthread_t *threads = NULL;
 	size_t nthreads = 0, started = 0;
 	long long *latest = NULL;
-	char *pack_config = NULL;
+	char *pack_config = NULL, *bundle_dir = NULL;
 
 	if (out)
 		memset(out, 0, sizeof(*out));
@@ -820,7 +959,11 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.spill_path, strerror(errno));
 		goto cleanup;
 	}
-	w.members = json_array();
+	w.list_path = folio_asprintf("%s.members", tmp);
+	if (!(w.list = fopen(w.list_path, "w+"))) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", w.list_path, strerror(errno));
+		goto cleanup;
+	}
 	portfolios = json_array();
 	if ((error = folio_db_exec(site, audit_by_mentor)) < 0)
 		goto cleanup;
@@ -841,7 +984,16 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		pack_config = NULL;
 		goto cleanup;
 	}
+	/* the workers write each bundle to a file of its own, which the zip reads when it is closed */
+	bundle_dir = folio_asprintf("%s.bundles", tmp);
+	if (mkdir(bundle_dir, 0700) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", bundle_dir, strerror(errno));
+		free(bundle_dir);
+		bundle_dir = NULL;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < mentors.n; i++) {
+		pool.jobs[i].bundle_path = folio_asprintf("%s/%zu.bundle", bundle_dir, i);
 		pool.jobs[i].mentor = mentors.v[i];
 		pool.jobs[i].pack_config = pack_config;
 		pool.jobs[i].repo_path = folio_portfolio_repo_path(site, mentors.v[i]);
@@ -882,11 +1034,10 @@ int folio_archive_write(folio_archive_result *out, folio_site *site, const char 
 		opts->progress(mentors.n, mentors.n, "", opts->payload);
 
 	now = folio_now_iso();
-	manifest = json_pack("{s:s, s:i, s:s, s:s, s:O, s:O}", "format", "folio-archive", "format_version",
-		FOLIO_ARCHIVE_FORMAT, "folio_version", FOLIO_VERSION, "created", now, "portfolios", portfolios,
-		"members", w.members);
+	manifest = json_pack("{s:s, s:i, s:s, s:s, s:O}", "format", "folio-archive", "format_version",
+		FOLIO_ARCHIVE_FORMAT, "folio_version", FOLIO_VERSION, "created", now, "portfolios", portfolios);
 	text = json_dumps(manifest, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if ((error = zadd_text(&w, MANIFEST, text)) < 0)
+	if ((error = zadd_manifest(&w, text)) < 0)
 		goto cleanup;
 	if (opts->progress) {
 		pctx.o = opts;
@@ -983,10 +1134,22 @@ cleanup:
 		unlink(w.spill_path);
 		free(w.spill_path);
 	}
+	for (size_t i = 0; i < w.files.n; i++)
+		unlink(w.files.v[i]);
+	strlist_free(&w.files);
+	if (bundle_dir) {
+		folio_rmtree(bundle_dir);
+		free(bundle_dir);
+	}
 	if (tmp)
 		unlink(tmp);
 	(void)placed;
-	json_decref(w.members);
+	if (w.list)
+		fclose(w.list);
+	if (w.list_path) {
+		unlink(w.list_path);
+		free(w.list_path);
+	}
 	json_decref(portfolios);
 	json_decref(manifest);
 	strlist_free(&mentors);
@@ -1074,156 +1237,328 @@ cleanup:
 
 /* ------------------------------------------------------------ reading an archive */
 
+/*
+ * An archive is read member by member in chunks: each member is hashed as it
+ * streams, a bundle goes straight into libgit2's indexer, and only the
+ * manifest and the records.json members are held in memory (restore also
+ * copies records and badge files to its staging directory). Memory does not
+ * grow with the members' sizes.
+ */
+#define HELD_MAX (64u << 20) /* a manifest or records.json larger than this is refused */
+#define CHUNK (256u << 10)
+
 typedef struct {
 	char *name;
-	unsigned char *data;
-	size_t size;
-	int ok; /* read whole and its name is safe */
+	zip_uint64_t index;
+	unsigned long long declared; /* uncompressed size in the central directory */
+	size_t size;                 /* bytes read */
+	char sha[65];                /* SHA-256 of the bytes read */
+	char *problem;               /* found listing or reading it; reported in zip order */
+	char *data;                  /* held (manifest.json, records.json), NUL-terminated */
+	int readable;                /* safe name, regular file, size known */
+	int ok;                      /* read whole, name safe, not duplicated */
+	int dup;                     /* its name appears more than once */
+	int foreign;                 /* a records.json read whole, not the records of its folder's person */
 } zmember;
 
 typedef struct {
+	zip_t *za;
 	zmember *m;
 	size_t n;
-	json_t *manifest;
-} zcontents;
+	zmember **sorted;            /* by name, then zip order */
+	int fatal;                   /* a zip bomb at member fatal_at: the archive is refused */
+	size_t fatal_at;
+	unsigned char *chunk;
+} zreader;
 
-static void zcontents_clear(zcontents *z)
+static void zreader_close(zreader *z)
 {
 	for (size_t i = 0; i < z->n; i++) {
 		free(z->m[i].name);
+		free(z->m[i].problem);
 		free(z->m[i].data);
 	}
 	free(z->m);
-	json_decref(z->manifest);
+	free(z->sorted);
+	free(z->chunk);
+	if (z->za)
+		zip_discard(z->za);
 	memset(z, 0, sizeof(*z));
 }
 
-static const zmember *zfind(const zcontents *z, const char *name)
+static void member_problem(zmember *m, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void member_problem(zmember *m, const char *f, ...)
 {
-	for (size_t i = 0; i < z->n; i++)
-		if (strcmp(z->m[i].name, name) == 0)
-			return &z->m[i];
-	return NULL;
+	folio_buf b = FOLIO_BUF_INIT;
+	va_list ap;
+	if (m->problem)
+		return; /* one per member: the first */
+	va_start(ap, f);
+	folio_buf_vprintf(&b, f, ap);
+	va_end(ap);
+	m->problem = folio_buf_detach(&b);
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const zmember *x = *(const zmember *const *)a, *y = *(const zmember *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The first member (in zip order) named `name`, or NULL. */
+static zmember *zfind(const zreader *z, const char *name)
+{
+	size_t lo = 0, hi = z->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(z->sorted[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < z->n && strcmp(z->sorted[lo]->name, name) == 0 ? z->sorted[lo] : NULL;
 }
 
 /*
- * Read every member into memory, within the limits. Problems with single
- * members go to `p`; a zip bomb or an unreadable zip is fatal: one problem,
- * and *fatal set. Negative only when the file cannot be opened at all.
+ * Open the zip and list its members with everything the central directory
+ * tells: safe names, regular files, sizes within the limits (uncompressed
+ * total and ratio; reading then refuses a member that holds more than it
+ * declares, so the bytes read stay within the same limits). A zip bomb or an
+ * unreadable zip: one problem, and *fatal set. Negative only when the file
+ * cannot be opened at all.
  */
-static int zload(zcontents *z, strlist *p, int *fatal, const char *path, const folio_archive_limits *lim)
+static int zlist(zreader *z, strlist *p, const char *path, const folio_archive_limits *lim)
 {
 	unsigned long long max_total = lim && lim->max_total ? lim->max_total : FOLIO_ARCHIVE_MAX_TOTAL;
 	unsigned long long total = 0;
 	unsigned max_ratio = lim && lim->max_ratio ? lim->max_ratio : FOLIO_ARCHIVE_MAX_RATIO;
-	zip_t *za;
 	zip_int64_t count;
 	int zerr = 0;
 	struct stat st;
 
 	memset(z, 0, sizeof(*z));
-	*fatal = 0;
 	if (stat(path, &st) < 0)
 		return folio_error_set(FOLIO_ENOTFOUND, "no archive '%s'", path);
 	if (!S_ISREG(st.st_mode))
 		return folio_error_set(FOLIO_EINVALID, "'%s' is not a file", path);
 	/* libzip's consistency checks refuse duplicate names outright; we name them ourselves */
-	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-	if (!za && zerr == ZIP_ER_EXISTS)
-		za = zip_open(path, ZIP_RDONLY, &zerr);
-	if (!za) {
+	z->za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	if (!z->za && zerr == ZIP_ER_EXISTS)
+		z->za = zip_open(path, ZIP_RDONLY, &zerr);
+	if (!z->za) {
 		zip_error_t ze;
 		zip_error_init_with_code(&ze, zerr);
 		problem(p, "not a zip archive, or a damaged one: %s", zip_error_strerror(&ze));
 		zip_error_fini(&ze);
-		*fatal = 1;
+		z->fatal = 1;
 		return 0;
 	}
-	count = zip_get_num_entries(za, 0);
+	count = zip_get_num_entries(z->za, 0);
 	z->m = folio_calloc((size_t)count + 1, sizeof(zmember));
-	for (zip_int64_t i = 0; i < count && !*fatal; i++) {
+	z->sorted = folio_calloc((size_t)count + 1, sizeof(zmember *));
+	z->chunk = folio_malloc(CHUNK);
+	for (zip_int64_t i = 0; i < count; i++) {
 		zip_uint64_t ui = (zip_uint64_t)i;
-		const char *name = zip_get_name(za, ui, 0);
-		zmember *m = &z->m[z->n++];
+		const char *name = zip_get_name(z->za, ui, 0);
+		zmember *m = &z->m[z->n];
 		zip_stat_t zs;
 		zip_uint8_t opsys;
 		zip_uint32_t attr;
 		const char *why;
+		z->sorted[z->n++] = m;
 		m->name = folio_strdup(name ? name : "");
+		m->index = ui;
 		if ((why = name_unsafe(m->name)) != NULL) {
-			problem(p, "member '%s' has %s: refused", m->name, why);
+			member_problem(m, "member '%s' has %s: refused", m->name, why);
 			continue;
 		}
-		if (zip_file_get_external_attributes(za, ui, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX) {
+		if (zip_file_get_external_attributes(z->za, ui, 0, &opsys, &attr) == 0 && opsys == ZIP_OPSYS_UNIX) {
 			unsigned type = (attr >> 16) & S_IFMT;
 			if (type == S_IFLNK) {
-				problem(p, "member '%s' is a symbolic link: refused", m->name);
+				member_problem(m, "member '%s' is a symbolic link: refused", m->name);
 				continue;
 			}
 			if (type != 0 && type != S_IFREG) {
-				problem(p, "member '%s' is not a regular file: refused", m->name);
+				member_problem(m, "member '%s' is not a regular file: refused", m->name);
 				continue;
 			}
 		}
-		if (zip_stat_index(za, ui, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE) || !(zs.valid & ZIP_STAT_COMP_SIZE)) {
-			problem(p, "member '%s': cannot read its size", m->name);
+		if (zip_stat_index(z->za, ui, 0, &zs) < 0 || !(zs.valid & ZIP_STAT_SIZE) || !(zs.valid & ZIP_STAT_COMP_SIZE)) {
+			member_problem(m, "member '%s': cannot read its size", m->name);
 			continue;
 		}
 		if (zs.size > max_total - total) {
-			problem(p, "archive refused as a zip bomb: member '%s' would take the uncompressed total past %llu bytes",
+			member_problem(m, "archive refused as a zip bomb: member '%s' would take the uncompressed total past %llu bytes",
 				m->name, max_total);
-			*fatal = 1;
+			z->fatal = 1;
+			z->fatal_at = z->n - 1;
 			break;
 		}
 		if (zs.size > RATIO_FLOOR && zs.size / (zs.comp_size ? zs.comp_size : 1) > max_ratio) {
-			problem(p, "archive refused as a zip bomb: member '%s' expands %llu times (limit %u)", m->name,
+			member_problem(m, "archive refused as a zip bomb: member '%s' expands %llu times (limit %u)", m->name,
 				(unsigned long long)(zs.size / (zs.comp_size ? zs.comp_size : 1)), max_ratio);
-			*fatal = 1;
+			z->fatal = 1;
+			z->fatal_at = z->n - 1;
 			break;
 		}
-		zip_file_t *zf = zip_fopen_index(za, ui, 0);
-		if (!zf) {
-			problem(p, "member '%s' cannot be read: %s", m->name, zip_strerror(za));
-			continue;
-		}
-		/* count what really comes out: the sizes in the directory may lie */
-		size_t cap = (size_t)zs.size + 1, got = 0;
-		m->data = folio_malloc(cap);
-		for (;;) {
-			unsigned char chunk[65536];
-			zip_int64_t r = zip_fread(zf, chunk, sizeof(chunk));
-			if (r < 0) {
-				problem(p, "member '%s' is damaged: %s", m->name, zip_file_strerror(zf));
-				break;
-			}
-			if (r == 0) {
-				m->ok = 1;
-				break;
-			}
-			if (got + (size_t)r > zs.size) {
-				problem(p, "archive refused as a zip bomb: member '%s' holds more than the %llu bytes it declares",
-					m->name, (unsigned long long)zs.size);
-				*fatal = 1;
-				break;
-			}
-			memcpy(m->data + got, chunk, (size_t)r);
-			got += (size_t)r;
-		}
-		zip_fclose(zf);
-		m->size = got;
-		total += got;
-		if (m->ok && got != zs.size) {
-			problem(p, "member '%s' is truncated: %zu of %llu bytes", m->name, got, (unsigned long long)zs.size);
-			m->ok = 0;
-		}
+		total += zs.size;
+		m->declared = zs.size;
+		m->readable = 1;
 	}
-	zip_discard(za);
+	qsort(z->sorted, z->n, sizeof(zmember *), member_cmp);
+	for (size_t i = 0; i + 1 < z->n; i++)
+		if (strcmp(z->sorted[i]->name, z->sorted[i + 1]->name) == 0)
+			z->sorted[i]->dup = z->sorted[i + 1]->dup = 1;
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+/* Where a member's bytes go as they are read; negative stops the reading (and is returned). */
+typedef int (*zsink)(const unsigned char *data, size_t len, void *payload);
+
+/*
+ * Read member m in chunks: hash it, count it (never more than it declares),
+ * pass it to sink (may be NULL); hold: keep it in m->data. Problems go to the
+ * member; a member larger than it declares is a zip bomb (z->fatal). Negative
+ * only when the sink failed.
+ */
+/* One member being read: counted (never more than it declares) and hashed as it comes. */
+typedef struct {
+	zreader *z;
+	zmember *m;
+	zip_file_t *zf;
+	EVP_MD_CTX *ctx;
+	size_t got;
+	int end; /* 1: read whole; -1: stopped by a problem (the member's) */
+} zstream;
+
+static int zstream_open(zstream *s, zreader *z, zmember *m)
 {
-	return strcmp((*(const zmember *const *)a)->name, (*(const zmember *const *)b)->name);
+	memset(s, 0, sizeof(*s));
+	s->z = z;
+	s->m = m;
+	if (!(s->zf = zip_fopen_index(z->za, m->index, 0))) {
+		member_problem(m, "member '%s' cannot be read: %s", m->name, zip_strerror(z->za));
+		return -1;
+	}
+	if (!(s->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1)
+		abort(); /* out of memory */
+	return 0;
+}
+
+/* Up to cap bytes into buf; 0 at the end, or after a problem (s->end says which). */
+static size_t zstream_read(zstream *s, void *buf, size_t cap)
+{
+	zip_int64_t r;
+	if (s->end)
+		return 0;
+	/* count what really comes out: the sizes in the directory may lie */
+	if ((r = zip_fread(s->zf, buf, cap)) < 0) {
+		member_problem(s->m, "member '%s' is damaged: %s", s->m->name, zip_file_strerror(s->zf));
+		s->end = -1;
+		return 0;
+	}
+	if (r == 0) {
+		s->end = 1;
+		return 0;
+	}
+	if ((unsigned long long)r > s->m->declared - s->got) {
+		member_problem(s->m, "archive refused as a zip bomb: member '%s' holds more than the %llu bytes it declares",
+			s->m->name, s->m->declared);
+		s->z->fatal = 1;
+		s->z->fatal_at = (size_t)(s->m - s->z->m);
+		s->end = -1;
+		return 0;
+	}
+	s->got += (size_t)r;
+	EVP_DigestUpdate(s->ctx, buf, (size_t)r);
+	return (size_t)r;
+}
+
+/* Done: the member's size and hash; ok when read whole, as large as it declares, and its name unique. */
+static void zstream_close(zstream *s)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	zmember *m = s->m;
+	zip_fclose(s->zf);
+	EVP_DigestFinal_ex(s->ctx, md, &mdlen);
+	EVP_MD_CTX_free(s->ctx);
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(m->sha + 2 * i, 3, "%02x", md[i]);
+	m->size = s->got;
+	m->ok = s->end == 1 && !m->dup;
+	if (s->end == 1 && s->got != m->declared) {
+		member_problem(m, "member '%s' is truncated: %zu of %llu bytes", m->name, s->got, m->declared);
+		m->ok = 0;
+	}
+}
+
+/*
+ * Read member m in chunks, to sink (may be NULL); hold: keep it in m->data.
+ * Problems go to the member; one larger than it declares is a zip bomb
+ * (z->fatal). Negative only when the sink failed.
+ */
+static int zread(zreader *z, zmember *m, int hold, zsink sink, void *payload)
+{
+	folio_buf held = FOLIO_BUF_INIT;
+	zstream s;
+	size_t n;
+	int error = 0;
+
+	if (hold && m->declared > HELD_MAX) {
+		member_problem(m, "member '%s' is %llu bytes: more than the %u MiB folio reads of it", m->name, m->declared,
+			HELD_MAX >> 20);
+		return 0;
+	}
+	if (zstream_open(&s, z, m) < 0)
+		return 0;
+	while ((n = zstream_read(&s, z->chunk, CHUNK)) > 0) {
+		if (hold)
+			folio_buf_put(&held, (const char *)z->chunk, n);
+		if (sink && (error = sink(z->chunk, n, payload)) < 0)
+			break;
+	}
+	zstream_close(&s);
+	if (error < 0)
+		m->ok = 0;
+	if (hold && m->ok)
+		m->data = folio_buf_detach(&held);
+	folio_buf_free(&held);
+	return error;
+}
+
+static size_t manifest_chunk(void *buf, size_t len, void *payload)
+{
+	return zstream_read(payload, buf, len);
+}
+
+/* The manifest member parsed as it is read (its text is never whole in memory); NULL when it is not JSON. */
+static json_t *zread_json(zreader *z, zmember *m, json_error_t *je)
+{
+	json_t *j = NULL;
+	zstream s;
+	memset(je, 0, sizeof(*je));
+	if (m->declared > HELD_MAX) {
+		member_problem(m, "member '%s' is %llu bytes: more than the %u MiB folio reads of it", m->name, m->declared,
+			HELD_MAX >> 20);
+		return NULL;
+	}
+	if (zstream_open(&s, z, m) < 0)
+		return NULL;
+	j = json_load_callback(manifest_chunk, &s, JSON_REJECT_DUPLICATES, je);
+	while (zstream_read(&s, z->chunk, CHUNK) > 0)
+		; /* the rest, counted: whole, damaged or truncated */
+	zstream_close(&s);
+	return j;
+}
+
+/* The problems found listing and reading, in zip order (up to a zip bomb). */
+static void zproblems(const zreader *z, strlist *p)
+{
+	for (size_t i = 0; i < z->n && (!z->fatal || i <= z->fatal_at); i++)
+		if (z->m[i].problem)
+			strlist_add(p, folio_strdup(z->m[i].problem));
 }
 
 /* The portfolio of a member name MENTOR/...: the mentor's length, or 0. */
@@ -1233,6 +1568,20 @@ static size_t member_mentor_len(const char *name)
 	return slash ? (size_t)(slash - name) : 0;
 }
 
+/* certificates/NUMBER/FILE: a badge file of a portfolio. */
+static int member_badge(const char *rest)
+{
+	const char *num = rest + 13, *slash;
+	char *n;
+	int ok;
+	if (strncmp(rest, "certificates/", 13) != 0 || !(slash = strchr(num, '/')) || strchr(slash + 1, '/'))
+		return 0;
+	n = folio_strndup(num, (size_t)(slash - num));
+	ok = number_ok(n);
+	free(n);
+	return ok;
+}
+
 /* A member of portfolio `mentor` with a name folio writes. */
 static int member_known(const char *rest)
 {
@@ -1240,16 +1589,7 @@ static int member_known(const char *rest)
 		return 1;
 	if (strncmp(rest, "markdown/", 9) == 0)
 		return 1;
-	if (strncmp(rest, "certificates/", 13) == 0) {
-		const char *num = rest + 13, *slash = strchr(num, '/');
-		if (!slash || strchr(slash + 1, '/'))
-			return 0;
-		char *n = folio_strndup(num, (size_t)(slash - num));
-		int ok = number_ok(n);
-		free(n);
-		return ok;
-	}
-	return 0;
+	return member_badge(rest);
 }
 
 /* A fresh temporary directory; malloc'd path. */
@@ -1277,39 +1617,106 @@ static int init_bare(git_repository **repo, const char *path)
 	return 0;
 }
 
-/*
- * Check a portfolio's bundle: unpacked into `repo_dir` (a new bare
- * repository, left there for restore), refs set, main at `commit`.
- */
-static void check_bundle(strlist *p, const zmember *m, const char *commit, const char *repo_dir, size_t *commits)
+/* A portfolio entry of the manifest, and what its bundle showed. */
+typedef struct {
+	const char *mentor;  /* NULL: a malformed entry */
+	const char *commit;
+	int checks_bundle;   /* the first entry of its mentor with a commit: its bundle is unpacked */
+	int twice;           /* a later entry of the same mentor with a commit */
+	size_t commits;
+	strlist problems;    /* the bundle's */
+} pentry;
+
+static int bundle_sink(const unsigned char *data, size_t len, void *payload)
 {
-	folio_bundle b;
+	folio_bundle_stream_append(payload, data, len); /* its first error is kept for finish */
+	return 0;
+}
+
+/*
+ * Read bundle member m into a new bare repository `repo_dir` (left there for
+ * restore): pack indexed as it streams, refs set, main at the manifest's commit.
+ */
+static void unpack_member(zreader *z, zmember *m, pentry *pe, const char *repo_dir)
+{
 	git_repository *repo = NULL;
+	folio_bundle_stream *s = NULL;
+	const folio_bundle *b = NULL;
 	int main_found = 0;
 
-	if (folio_bundle_parse(&b, m->data, m->size, m->name) < 0) {
-		problem(p, "%s", folio_error_last());
-		return;
-	}
-	if (init_bare(&repo, repo_dir) < 0 || folio_bundle_unpack(repo, &b, m->name, commits) < 0 ||
-	    folio_bundle_set_refs(repo, &b, m->name) < 0) {
-		problem(p, "%s", folio_error_last());
+	if (init_bare(&repo, repo_dir) < 0 || folio_bundle_stream_new(&s, repo, m->name) < 0) {
+		problem(&pe->problems, "%s", folio_error_last());
+		zread(z, m, 0, NULL, NULL);
 		goto cleanup;
 	}
-	for (size_t i = 0; i < b.nrefs; i++) {
+	zread(z, m, 0, bundle_sink, s);
+	if (!m->ok)
+		goto cleanup; /* its problem is the member's */
+	if (folio_bundle_stream_finish(s, &b, &pe->commits) < 0 || folio_bundle_set_refs(repo, b, m->name) < 0) {
+		problem(&pe->problems, "%s", folio_error_last());
+		goto cleanup;
+	}
+	for (size_t i = 0; i < b->nrefs; i++) {
 		char hex[GIT_OID_HEXSZ + 1];
-		if (strcmp(b.refs[i].name, "refs/heads/main") != 0)
+		if (strcmp(b->refs[i].name, "refs/heads/main") != 0)
 			continue;
 		main_found = 1;
-		git_oid_tostr(hex, sizeof(hex), &b.refs[i].oid);
-		if (!commit || strcmp(hex, commit) != 0)
-			problem(p, "%s: main is at %s, the manifest says %s", m->name, hex, commit ? commit : "null");
+		git_oid_tostr(hex, sizeof(hex), &b->refs[i].oid);
+		if (strcmp(hex, pe->commit) != 0)
+			problem(&pe->problems, "%s: main is at %s, the manifest says %s", m->name, hex, pe->commit);
 	}
 	if (!main_found)
-		problem(p, "%s: the bundle has no branch main", m->name);
+		problem(&pe->problems, "%s: the bundle has no branch main", m->name);
 cleanup:
+	folio_bundle_stream_free(s);
 	git_repository_free(repo);
-	folio_bundle_clear(&b);
+}
+
+typedef struct {
+	int fd;
+	const char *path;
+} file_out;
+
+static int file_sink(const unsigned char *data, size_t len, void *payload)
+{
+	file_out *o = payload;
+	while (len > 0) {
+		ssize_t w = write(o->fd, data, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", o->path, w < 0 ? strerror(errno) : "no space");
+		data += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Read member m into DIR/NAME too (its directories created; the name is safe). */
+static int stage_member(zreader *z, zmember *m, const char *dir, int hold)
+{
+	char *path = folio_asprintf("%s/%s", dir, m->name);
+	file_out o = { -1, path };
+	int error = 0;
+
+	for (char *s = path + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(path, 0777) < 0 && errno != EEXIST)
+			error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", path, strerror(errno));
+		*s = '/';
+		if (error < 0)
+			goto cleanup;
+	}
+	if ((o.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", path, strerror(errno));
+		goto cleanup;
+	}
+	error = zread(z, m, hold, file_sink, &o);
+	if (close(o.fd) < 0 && error == 0)
+		error = folio_error_set(FOLIO_ERROR, "cannot write '%s': %s", path, strerror(errno));
+cleanup:
+	free(path);
+	return error;
 }
 
 void folio_archive_info_clear(folio_archive_info *info)
@@ -1326,65 +1733,163 @@ void folio_archive_info_clear(folio_archive_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
+/* A manifest entry by name, and where it is in the list. */
+typedef struct {
+	const char *name;
+	size_t at;
+} listed_name;
+
+static int listed_cmp(const void *a, const void *b)
+{
+	const listed_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* records.json of `mentor` (the member name's folder): folio's records of that person. */
+static int records_of(const char *data, const char *name)
+{
+	json_error_t je;
+	json_t *r = json_loads(data, JSON_REJECT_DUPLICATES, &je);
+	const char *rm = json_string_value(json_object_get(r, "mentor"));
+	size_t ml = member_mentor_len(name);
+	int ok = r && json_is_object(r) && rm && strlen(rm) == ml && strncmp(rm, name, ml) == 0;
+	json_decref(r);
+	return ok;
+}
+
 /*
  * Verify; with unpack_dir, bundles are unpacked to UNPACK_DIR/MENTOR.git and
- * left there. *z (may be NULL) keeps the contents for restore.
+ * records.json and badge files copied to UNPACK_DIR/files/NAME, for restore.
  */
-static int verify_internal(strlist *p, folio_archive_info *info, zcontents *zout, const char *path,
-	const folio_archive_limits *lim, const char *unpack_dir)
+static int verify_internal(strlist *p, folio_archive_info *info, const char *path, const folio_archive_limits *lim,
+	const char *unpack_dir)
 {
-	zcontents z;
-	zmember **sorted = NULL;
-	char *tmp = NULL;
-	json_t *manifest = NULL, *members, *portfolios, *v;
+	zreader z;
+	zmember *mf;
+	strlist later = { 0 }; /* reported after the members' own problems */
+	char *tmp = NULL, *files = NULL;
+	const char **mentors = NULL;
+	json_t *manifest = NULL, *members = NULL, *portfolios = NULL, *v;
 	json_error_t je;
-	const zmember *mf;
-	size_t i;
-	int error, fatal = 0;
+	pentry *pe = NULL;
+	listed_name *listed = NULL;
+	char *twice = NULL;
+	size_t i, np = 0, nlisted = 0, nmentors = 0;
+	int error, manifest_ok = 0;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
 	folio_git_init();
-	if ((error = zload(&z, p, &fatal, path, lim)) < 0)
+	if ((error = zlist(&z, p, path, lim)) < 0)
 		return error;
-	if (fatal)
-		goto done;
+	if (z.fatal)
+		goto report;
 
 	/* names: each once */
-	sorted = folio_calloc(z.n + 1, sizeof(zmember *));
 	for (i = 0; i < z.n; i++)
-		sorted[i] = &z.m[i];
-	qsort(sorted, z.n, sizeof(zmember *), name_cmp);
-	for (i = 0; i + 1 < z.n; i++)
-		if (strcmp(sorted[i]->name, sorted[i + 1]->name) == 0 && (i == 0 || strcmp(sorted[i - 1]->name, sorted[i]->name) != 0)) {
-			problem(p, "member '%s' appears more than once", sorted[i]->name);
-			for (size_t k = i; k < z.n && strcmp(sorted[k]->name, sorted[i]->name) == 0; k++)
-				sorted[k]->ok = 0;
-		}
+		if (z.sorted[i]->dup && (i == 0 || strcmp(z.sorted[i - 1]->name, z.sorted[i]->name) != 0))
+			problem(&later, "member '%s' appears more than once", z.sorted[i]->name);
 
-	/* the manifest */
+	/* the manifest, first */
 	mf = zfind(&z, MANIFEST);
+	if (mf && mf->readable && !mf->dup)
+		manifest = zread_json(&z, mf, &je);
+	if (z.fatal)
+		goto report;
 	if (!mf || !mf->ok) {
-		problem(p, "no readable %s in the archive", MANIFEST);
-		goto done;
+		problem(&later, "no readable %s in the archive", MANIFEST);
+	} else {
+		const char *format = json_string_value(json_object_get(manifest, "format"));
+		if (!manifest || !json_is_object(manifest) || strcmp(format ? format : "", "folio-archive") != 0) {
+			problem(&later, "%s is not a folio archive manifest%s%s", MANIFEST, manifest ? "" : ": ",
+				manifest ? "" : je.text);
+		} else if (json_integer_value(json_object_get(manifest, "format_version")) != FOLIO_ARCHIVE_FORMAT) {
+			problem(&later, "%s: format_version %" JSON_INTEGER_FORMAT " is not one this folio reads (%d)", MANIFEST,
+				json_integer_value(json_object_get(manifest, "format_version")), FOLIO_ARCHIVE_FORMAT);
+		} else {
+			members = json_object_get(manifest, "members");
+			portfolios = json_object_get(manifest, "portfolios");
+			if (!json_is_array(members) || !json_is_array(portfolios))
+				problem(&later, "%s: 'members' and 'portfolios' must be lists", MANIFEST);
+			else
+				manifest_ok = 1;
+		}
 	}
-	manifest = json_loadb((const char *)mf->data, mf->size, JSON_REJECT_DUPLICATES, &je);
-	if (!manifest || !json_is_object(manifest) ||
-	    strcmp(json_string_value(json_object_get(manifest, "format")) ? json_string_value(json_object_get(manifest, "format")) : "", "folio-archive") != 0) {
-		problem(p, "%s is not a folio archive manifest%s%s", MANIFEST, manifest ? "" : ": ", manifest ? "" : je.text);
-		goto done;
+
+	/* the portfolios the manifest lists: which entry's bundle is unpacked */
+	if (manifest_ok) {
+		np = json_array_size(portfolios);
+		pe = folio_calloc(np + 1, sizeof(pentry));
+		json_array_foreach(portfolios, i, v) {
+			const char *mentor = json_string_value(json_object_get(v, "mentor"));
+			json_t *jcommit = json_object_get(v, "commit"), *jpinned = json_object_get(v, "pinned");
+			const char *commit = json_string_value(jcommit), *pinned = json_string_value(jpinned);
+			if (!mentor || !folio_id_valid(mentor) || !json_string_value(json_object_get(v, "qualification")) ||
+			    (!json_is_null(jcommit) && !hex40(commit)) || (!json_is_null(jpinned) && !hex40(pinned)))
+				continue;
+			pe[i].mentor = mentor;
+			pe[i].commit = commit;
+			pe[i].checks_bundle = commit != NULL;
+			for (size_t k = 0; k < i && commit; k++)
+				if (pe[k].checks_bundle && strcmp(pe[k].mentor, mentor) == 0) {
+					pe[i].checks_bundle = 0;
+					pe[i].twice = 1;
+				}
+		}
+		if (!unpack_dir && (tmp = make_tmpdir("verify")) == NULL) {
+			error = FOLIO_ERROR;
+			goto done;
+		}
 	}
-	if (json_integer_value(json_object_get(manifest, "format_version")) != FOLIO_ARCHIVE_FORMAT) {
-		problem(p, "%s: format_version %" JSON_INTEGER_FORMAT " is not one this folio reads (%d)", MANIFEST,
-			json_integer_value(json_object_get(manifest, "format_version")), FOLIO_ARCHIVE_FORMAT);
-		goto done;
+
+	/* every member read once, in zip order: hashed; bundles unpacked; records checked; restore's files staged */
+	if (unpack_dir) {
+		files = folio_asprintf("%s/files", unpack_dir);
+		if (mkdir(files, 0777) < 0 && errno != EEXIST) {
+			error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", files, strerror(errno));
+			goto done;
+		}
 	}
-	members = json_object_get(manifest, "members");
-	portfolios = json_object_get(manifest, "portfolios");
-	if (!json_is_array(members) || !json_is_array(portfolios)) {
-		problem(p, "%s: 'members' and 'portfolios' must be lists", MANIFEST);
-		goto done;
+	for (i = 0; i < z.n && !z.fatal; i++) {
+		zmember *m = &z.m[i];
+		size_t ml = member_mentor_len(m->name), k = np;
+		const char *rest = ml ? m->name + ml + 1 : "";
+		char *mentor = folio_strndup(m->name, ml);
+		int stage = files && ml && folio_id_valid(mentor);
+		if (m == mf || !m->readable || m->dup) {
+			free(mentor);
+			continue;
+		}
+		if (strcmp(rest, "portfolio.bundle") == 0)
+			for (k = 0; k < np; k++)
+				if (pe[k].checks_bundle && strcmp(pe[k].mentor, mentor) == 0)
+					break;
+		if (k < np) {
+			char *dir = folio_asprintf("%s/%s.git", unpack_dir ? unpack_dir : tmp, mentor);
+			unpack_member(&z, m, &pe[k], dir);
+			free(dir);
+		} else if (strcmp(rest, "records.json") == 0) {
+			error = stage ? stage_member(&z, m, files, 1) : zread(&z, m, 1, NULL, NULL);
+			m->foreign = m->ok && !records_of(m->data, m->name);
+			free(m->data);
+			m->data = NULL;
+		} else if (stage && member_badge(rest)) {
+			error = stage_member(&z, m, files, 0);
+		} else {
+			error = zread(&z, m, 0, NULL, NULL);
+		}
+		free(mentor);
+		if (error < 0)
+			goto done;
 	}
+	if (z.fatal || !manifest_ok)
+		goto report;
 	if (info) {
 		const char *c = json_string_value(json_object_get(manifest, "created"));
 		const char *fv = json_string_value(json_object_get(manifest, "folio_version"));
@@ -1394,105 +1899,108 @@ static int verify_internal(strlist *p, folio_archive_info *info, zcontents *zout
 	}
 
 	/* every listed member is there, whole; every member is listed, once */
-	{
-		strlist listed = { 0 };
-		json_array_foreach(members, i, v) {
-			const char *name = json_string_value(json_object_get(v, "name"));
-			const char *sha = json_string_value(json_object_get(v, "sha256"));
-			json_t *size = json_object_get(v, "size");
-			const zmember *m;
-			char hex[65];
-			if (!name || !sha || !json_is_integer(size)) {
-				problem(p, "%s: member entry %zu needs name, size and sha256", MANIFEST, i + 1);
-				continue;
-			}
-			int dup = 0;
-			for (size_t k = 0; k < listed.n; k++)
-				dup |= strcmp(listed.v[k], name) == 0;
-			if (dup) {
-				problem(p, "%s lists member '%s' twice", MANIFEST, name);
-				continue;
-			}
-			strlist_add(&listed, folio_strdup(name));
-			if (strcmp(name, MANIFEST) == 0) {
-				problem(p, "%s lists itself", MANIFEST);
-				continue;
-			}
-			if (!(m = zfind(&z, name))) {
-				problem(p, "member '%s' is in the manifest but missing from the archive", name);
-				continue;
-			}
-			if (!m->ok)
-				continue; /* its problem is already listed */
-			if ((json_int_t)m->size != json_integer_value(size)) {
-				problem(p, "member '%s' is %zu bytes, the manifest says %" JSON_INTEGER_FORMAT, name, m->size,
-					json_integer_value(size));
-				continue;
-			}
-			folio_sha256_hex(hex, m->data, m->size);
-			if (strcmp(hex, sha) != 0)
-				problem(p, "member '%s' does not match its SHA-256 in the manifest", name);
+	listed = folio_calloc(json_array_size(members) + 1, sizeof(listed_name));
+	twice = folio_calloc(json_array_size(members) + 1, 1);
+	json_array_foreach(members, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		if (name && json_string_value(json_object_get(v, "sha256")) && json_is_integer(json_object_get(v, "size"))) {
+			listed[nlisted].name = name;
+			listed[nlisted++].at = i;
 		}
-		for (i = 0; i < z.n; i++) {
-			int found = strcmp(z.m[i].name, MANIFEST) == 0;
-			for (size_t k = 0; k < listed.n && !found; k++)
-				found = strcmp(listed.v[k], z.m[i].name) == 0;
-			if (!found && !name_unsafe(z.m[i].name))
-				problem(p, "member '%s' is not in the manifest", z.m[i].name);
+	}
+	qsort(listed, nlisted, sizeof(listed_name), listed_cmp);
+	for (i = 1; i < nlisted; i++)
+		if (strcmp(listed[i].name, listed[i - 1].name) == 0)
+			twice[listed[i].at] = 1;
+	json_array_foreach(members, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		const char *sha = json_string_value(json_object_get(v, "sha256"));
+		json_t *size = json_object_get(v, "size");
+		const zmember *m;
+		if (!name || !sha || !json_is_integer(size)) {
+			problem(&later, "%s: member entry %zu needs name, size and sha256", MANIFEST, i + 1);
+			continue;
 		}
-		strlist_free(&listed);
+		if (twice[i]) {
+			problem(&later, "%s lists member '%s' twice", MANIFEST, name);
+			continue;
+		}
+		if (strcmp(name, MANIFEST) == 0) {
+			problem(&later, "%s lists itself", MANIFEST);
+			continue;
+		}
+		if (!(m = zfind(&z, name))) {
+			problem(&later, "member '%s' is in the manifest but missing from the archive", name);
+			continue;
+		}
+		if (!m->ok)
+			continue; /* its problem is already listed */
+		if ((json_int_t)m->size != json_integer_value(size)) {
+			problem(&later, "member '%s' is %zu bytes, the manifest says %" JSON_INTEGER_FORMAT, name, m->size,
+				json_integer_value(size));
+			continue;
+		}
+		if (strcmp(m->sha, sha) != 0)
+			problem(&later, "member '%s' does not match its SHA-256 in the manifest", name);
+	}
+	for (i = 0; i < z.n; i++) {
+		listed_name key = { z.m[i].name, 0 };
+		int found = strcmp(z.m[i].name, MANIFEST) == 0;
+		if (!found && nlisted) {
+			/* the first entry of that name sorts at or after (name, 0) */
+			size_t lo = 0, hi = nlisted;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (listed_cmp(&listed[mid], &key) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			found = lo < nlisted && strcmp(listed[lo].name, key.name) == 0;
+		}
+		if (!found && !name_unsafe(z.m[i].name))
+			problem(&later, "member '%s' is not in the manifest", z.m[i].name);
 	}
 
 	/* portfolios: their members and bundles */
 	if (info)
-		info->portfolios = folio_calloc(json_array_size(portfolios) + 1, sizeof(folio_archive_portfolio));
-	if (!unpack_dir && (tmp = make_tmpdir("verify")) == NULL) {
-		error = FOLIO_ERROR;
-		goto done;
-	}
+		info->portfolios = folio_calloc(np + 1, sizeof(folio_archive_portfolio));
+	mentors = folio_calloc(np + 1, sizeof(char *));
 	json_array_foreach(portfolios, i, v) {
 		const char *mentor = json_string_value(json_object_get(v, "mentor"));
 		const char *qual = json_string_value(json_object_get(v, "qualification"));
-		json_t *jcommit = json_object_get(v, "commit"), *jpinned = json_object_get(v, "pinned");
-		const char *commit = json_string_value(jcommit), *pinned = json_string_value(jpinned);
+		const char *commit = json_string_value(json_object_get(v, "commit"));
+		const char *pinned = json_string_value(json_object_get(v, "pinned"));
 		char *name;
 		const zmember *m;
-		size_t commits = 0;
-		if (!mentor || !folio_id_valid(mentor) || !qual || (!json_is_null(jcommit) && !hex40(commit)) ||
-		    (!json_is_null(jpinned) && !hex40(pinned))) {
-			problem(p, "%s: portfolio entry %zu is malformed (mentor, qualification, commit, pinned)", MANIFEST, i + 1);
+		if (mentor)
+			mentors[nmentors++] = mentor;
+		if (!pe[i].mentor) {
+			problem(&later, "%s: portfolio entry %zu is malformed (mentor, qualification, commit, pinned)", MANIFEST, i + 1);
 			continue;
 		}
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(json_string_value(json_object_get(json_array_get(portfolios, k), "mentor")) ?
 				json_string_value(json_object_get(json_array_get(portfolios, k), "mentor")) : "", mentor) == 0)
-				problem(p, "%s lists portfolio '%s' twice", MANIFEST, mentor);
+				problem(&later, "%s lists portfolio '%s' twice", MANIFEST, mentor);
 		name = folio_asprintf("%s/records.json", mentor);
 		m = zfind(&z, name);
 		if (!m)
-			problem(p, "portfolio '%s' has no %s", mentor, name);
-		else if (m->ok) {
-			json_t *r = json_loadb((const char *)m->data, m->size, JSON_REJECT_DUPLICATES, &je);
-			const char *rm = json_string_value(json_object_get(r, "mentor"));
-			if (!r || !json_is_object(r) || !rm || strcmp(rm, mentor) != 0)
-				problem(p, "%s is not the records of '%s'", name, mentor);
-			json_decref(r);
-		}
+			problem(&later, "portfolio '%s' has no %s", mentor, name);
+		else if (m->foreign)
+			problem(&later, "%s is not the records of '%s'", name, mentor);
 		free(name);
 		name = folio_asprintf("%s/portfolio.bundle", mentor);
 		m = zfind(&z, name);
 		if (!m && commit)
-			problem(p, "portfolio '%s' has no %s", mentor, name);
+			problem(&later, "portfolio '%s' has no %s", mentor, name);
 		else if (m && !commit)
-			problem(p, "%s: the manifest says the portfolio is empty", name);
-		else if (m && m->ok) {
-			char *dir = folio_asprintf("%s/%s.git", unpack_dir ? unpack_dir : tmp, mentor);
-			if (path_exists(dir))
-				problem(p, "portfolio '%s' is in the archive twice", mentor);
-			else
-				check_bundle(p, m, commit, dir, &commits);
-			free(dir);
-		}
+			problem(&later, "%s: the manifest says the portfolio is empty", name);
+		else if (m && m->ok && pe[i].twice)
+			problem(&later, "portfolio '%s' is in the archive twice", mentor);
+		else if (m && m->ok)
+			for (size_t k = 0; k < pe[i].problems.n; k++)
+				strlist_add(&later, folio_strdup(pe[i].problems.v[k]));
 		free(name);
 		if (info) {
 			folio_archive_portfolio *ip = &info->portfolios[info->nportfolios++];
@@ -1504,37 +2012,43 @@ static int verify_internal(strlist *p, folio_archive_info *info, zcontents *zout
 			if (pinned)
 				memcpy(ip->pinned, pinned, 41);
 			ip->submission = json_is_integer(sub) ? json_integer_value(sub) : 0;
-			ip->commits = commits;
+			ip->commits = pe[i].commits;
 		}
 	}
 	/* every member belongs to a listed portfolio, under a name folio writes */
+	qsort(mentors, nmentors, sizeof(char *), str_cmp);
 	for (i = 0; i < z.n; i++) {
 		const char *name = z.m[i].name;
 		size_t ml = member_mentor_len(name);
-		int known = 0;
+		const char *mentor;
 		if (strcmp(name, MANIFEST) == 0 || name_unsafe(name))
 			continue;
-		json_t *pv;
-		size_t k;
-		json_array_foreach(portfolios, k, pv) {
-			const char *mentor = json_string_value(json_object_get(pv, "mentor"));
-			if (mentor && ml == strlen(mentor) && strncmp(name, mentor, ml) == 0 && member_known(name + ml + 1))
-				known = 1;
-		}
-		if (!known)
-			problem(p, "member '%s' is not part of any portfolio in the manifest", name);
+		mentor = folio_strndup(name, ml);
+		if (!ml || !bsearch(&mentor, mentors, nmentors, sizeof(char *), str_cmp) || !member_known(name + ml + 1))
+			problem(&later, "member '%s' is not part of any portfolio in the manifest", name);
+		free((char *)mentor);
 	}
+
+report:
+	zproblems(&z, p);
+	if (!z.fatal)
+		for (i = 0; i < later.n; i++)
+			strlist_add(p, folio_strdup(later.v[i]));
 done:
 	if (tmp) {
 		folio_rmtree(tmp);
 		free(tmp);
 	}
-	free(sorted);
-	z.manifest = manifest;
-	if (zout && error == 0)
-		*zout = z;
-	else
-		zcontents_clear(&z);
+	for (i = 0; i < np; i++)
+		strlist_free(&pe[i].problems);
+	free(pe);
+	free(listed);
+	free(twice);
+	free(mentors);
+	free(files);
+	strlist_free(&later);
+	json_decref(manifest);
+	zreader_close(&z);
 	if (error < 0 && info)
 		folio_archive_info_clear(info);
 	return error;
@@ -1544,7 +2058,7 @@ int folio_archive_verify(char ***problems, size_t *n, folio_archive_info *info, 
 	const folio_archive_limits *limits)
 {
 	strlist p = { 0 };
-	int error = verify_internal(&p, info, NULL, zip_path, limits, NULL);
+	int error = verify_internal(&p, info, zip_path, limits, NULL);
 	if (error < 0) {
 		strlist_free(&p);
 		*problems = NULL;
@@ -1560,8 +2074,8 @@ int folio_archive_verify(char ***problems, size_t *n, folio_archive_info *info, 
 
 typedef struct {
 	const char *mentor;
-	json_t *records;   /* borrowed from `owned` */
-	json_t *owned;
+	json_t *records;   /* read from records_file while needed (rplan_load), one portfolio at a time */
+	char *records_file; /* staged copy of MENTOR/records.json */
 	int exists;        /* the site has this portfolio (row or repository) */
 	char *stage_repo;  /* unpacked repository */
 	char *dest_repo;
@@ -1571,6 +2085,23 @@ typedef struct {
 static json_t *rtable(const rplan *r, const char *name)
 {
 	return json_object_get(r->records, name);
+}
+
+/* The records of r, from its staged records.json (verify read it whole and found an object). */
+static int rplan_load(rplan *r)
+{
+	json_error_t je;
+	if (r->records)
+		return 0;
+	if (!(r->records = json_load_file(r->records_file, JSON_REJECT_DUPLICATES, &je)))
+		return folio_error_set(FOLIO_EINVALID, "%s/records.json cannot be read back: %s", r->mentor, je.text);
+	return 0;
+}
+
+static void rplan_drop(rplan *r)
+{
+	json_decref(r->records);
+	r->records = NULL;
 }
 
 /* Whether json value v is a column value (text, integer or null). */
@@ -1928,32 +2459,50 @@ static void rename_log_free(rename_log *log)
 	free(log->ops);
 }
 
-/* The archive's badge files for certificate `number` equal the site's directory (same names, same bytes). */
-static int badges_same(const zcontents *z, const char *mentor, const char *number, const char *dir)
+/* Files a and b hold the same bytes (compared in chunks: a badge file may be large). */
+static int files_same(const char *a, const char *b)
 {
-	char *prefix = folio_asprintf("%s/certificates/%s/", mentor, number);
-	size_t plen = strlen(prefix), in_zip = 0, on_disk = 0;
-	int same = 1;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	for (size_t i = 0; i < z->n && same; i++) {
-		char *path, *data = NULL;
-		size_t len = 0;
-		if (strncmp(z->m[i].name, prefix, plen) != 0)
-			continue;
-		in_zip++;
-		path = folio_asprintf("%s/%s", dir, z->m[i].name + plen);
-		same = folio_read_file(&data, &len, path) == 0 && len == z->m[i].size && memcmp(data, z->m[i].data, len) == 0;
-		free(data);
-		free(path);
+	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+	int same = fa && fb;
+	while (same) {
+		char x[16384], y[16384];
+		size_t na = fread(x, 1, sizeof(x), fa), nb = fread(y, 1, sizeof(y), fb);
+		same = na == nb && memcmp(x, y, na) == 0 && !ferror(fa) && !ferror(fb);
+		if (na < sizeof(x))
+			break;
 	}
-	while (d && (e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			on_disk++;
-	if (d)
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/* The archive's badge files for a certificate (staged in `staged`, maybe none) equal the site's `dir`: same names, same bytes. */
+static int badges_same(const char *staged, const char *dir)
+{
+	size_t in_zip = 0, on_disk = 0;
+	int same = 1;
+	DIR *d;
+	struct dirent *e;
+	if ((d = opendir(staged)) != NULL) {
+		while (same && (e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			char *a = folio_asprintf("%s/%s", staged, e->d_name), *b = folio_asprintf("%s/%s", dir, e->d_name);
+			in_zip++;
+			same = files_same(a, b);
+			free(a);
+			free(b);
+		}
 		closedir(d);
-	free(prefix);
-	folio_error_clear();
+	}
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				on_disk++;
+		closedir(d);
+	}
 	return same && in_zip == on_disk;
 }
 
@@ -1962,7 +2511,6 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 {
 	folio_restore_options none = { 0 };
 	folio_archive_info info = { 0 };
-	zcontents z = { 0 };
 	strlist p = { 0 }, cert_stage = { 0 }, cert_dest = { 0 };
 	rplan *plan = NULL;
 	rename_log log = { 0 };
@@ -1987,7 +2535,7 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 		free(stage);
 		return error;
 	}
-	if ((error = verify_internal(&p, &info, &z, zip_path, &opts->limits, stage)) < 0)
+	if ((error = verify_internal(&p, &info, zip_path, &opts->limits, stage)) < 0)
 		goto cleanup;
 	if (p.n) {
 		error = folio_error_set(FOLIO_EINVALID, "archive '%s' did not verify, nothing restored: %s%s", zip_path,
@@ -2005,16 +2553,16 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 	for (size_t i = 0; i < np; i++) {
 		rplan *r = &plan[i];
 		char *member = folio_asprintf("%s/records.json", info.portfolios[i].mentor);
-		const zmember *m = zfind(&z, member);
 		r->mentor = info.portfolios[i].mentor;
-		r->owned = json_loadb((const char *)m->data, m->size, JSON_REJECT_DUPLICATES, NULL);
-		r->records = r->owned;
+		r->records_file = folio_asprintf("%s/files/%s", stage, member);
 		r->dest_repo = folio_portfolio_repo_path(site, r->mentor);
 		r->stage_repo = folio_asprintf("%s/%s.git", stage, r->mentor);
-		error = records_check(r, member);
+		if ((error = rplan_load(r)) == 0)
+			error = records_check(r, member);
 		free(member);
 		if (error < 0 || (error = restore_preflight(site, r, opts->force)) < 0)
 			goto cleanup;
+		rplan_drop(r);
 		if (!path_exists(r->stage_repo)) { /* an empty portfolio: no bundle */
 			git_repository *repo = NULL;
 			if ((error = init_bare(&repo, r->stage_repo)) < 0)
@@ -2036,16 +2584,16 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 		json_t *row;
 		size_t k;
 		char *text;
+		if ((error = rplan_load(r)) < 0)
+			goto cleanup;
 		json_array_foreach(rtable(r, "certificate"), k, row) {
 			const char *number = json_string_value(json_object_get(row, "number"));
 			char *dest = folio_asprintf("%s/%s", certs_dir, number);
-			char *sdir = folio_asprintf("%s/cert-%s", stage, number);
-			char *prefix = folio_asprintf("%s/certificates/%s/", r->mentor, number);
-			size_t plen = strlen(prefix), files = 0;
-			if (path_exists(dest) && badges_same(&z, r->mentor, number, dest)) {
+			/* staged by verify: MENTOR/certificates/NUMBER/FILE */
+			char *sdir = folio_asprintf("%s/files/%s/certificates/%s", stage, r->mentor, number);
+			if (path_exists(dest) && badges_same(sdir, dest)) {
 				free(dest);
 				free(sdir);
-				free(prefix);
 				continue; /* left by a removal: nothing to do */
 			}
 			if (path_exists(dest) && !opts->force) {
@@ -2054,25 +2602,11 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 					number, dest);
 				free(dest);
 				free(sdir);
-				free(prefix);
 				goto cleanup;
 			}
-			if (mkdir(sdir, 0777) < 0)
-				error = folio_error_set(FOLIO_ERROR, "cannot create '%s': %s", sdir, strerror(errno));
-			for (size_t mi = 0; mi < z.n && error == 0; mi++) {
-				if (strncmp(z.m[mi].name, prefix, plen) != 0)
-					continue;
-				char *path = folio_asprintf("%s/%s", sdir, z.m[mi].name + plen);
-				error = write_file(path, z.m[mi].data, z.m[mi].size);
-				free(path);
-				files++;
-			}
-			free(prefix);
-			if (error < 0 || files == 0) {
+			if (!path_exists(sdir)) { /* no badge files in the archive */
 				free(dest);
 				free(sdir);
-				if (error < 0)
-					goto cleanup;
 				continue;
 			}
 			strlist_add(&cert_stage, sdir);
@@ -2082,6 +2616,7 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 		r->audit_file = folio_asprintf("%s/audit-%s.json", stage, r->mentor);
 		error = write_file(r->audit_file, text, strlen(text));
 		free(text);
+		rplan_drop(r);
 		if (error < 0)
 			goto cleanup;
 	}
@@ -2094,10 +2629,11 @@ int folio_archive_restore(folio_archive_info *out, folio_site *site, const char 
 	for (size_t i = 0; i < np; i++) {
 		rplan *r = &plan[i];
 		char *audit_name = folio_asprintf("restored-audit/%s-%s.json", r->mentor, stamp);
-		if (r->exists)
+		if ((error = rplan_load(r)) == 0 && r->exists)
 			error = delete_rows(site, r->mentor);
 		if (error == 0)
 			error = restore_records(site, r, zip_path, audit_name);
+		rplan_drop(r);
 		free(audit_name);
 		if (error < 0)
 			goto cleanup;
@@ -2147,7 +2683,8 @@ cleanup:
 	if (stage && path_exists(stage))
 		folio_rmtree(stage);
 	for (size_t i = 0; i < np; i++) {
-		json_decref(plan[i].owned);
+		json_decref(plan[i].records);
+		free(plan[i].records_file);
 		free(plan[i].stage_repo);
 		free(plan[i].dest_repo);
 		free(plan[i].audit_file);
@@ -2157,7 +2694,6 @@ cleanup:
 	strlist_free(&p);
 	strlist_free(&cert_stage);
 	strlist_free(&cert_dest);
-	zcontents_clear(&z);
 	folio_archive_info_clear(&info);
 	free(stage);
 	free(stamp);

@@ -27,6 +27,15 @@ typedef struct {
  */
 int folio_bundle_create(folio_buf *out, size_t *nrefs, git_repository *repo, const char *pack_config);
 
+/*
+ * The same bundle handed to `cb` in pieces (the header, then the pack as
+ * git_packbuilder_foreach writes it), so a large repository's pack is never
+ * whole in memory. A negative return of cb stops the writing and is returned.
+ */
+typedef int (*folio_bundle_write_cb)(const void *data, size_t len, void *payload);
+int folio_bundle_write(folio_bundle_write_cb cb, void *payload, size_t *nrefs, git_repository *repo,
+	const char *pack_config);
+
 /* Parse the header of bundle `data` (named `what` in errors); b borrows the pack from data. */
 int folio_bundle_parse(folio_bundle *b, const unsigned char *data, size_t len, const char *what);
 void folio_bundle_clear(folio_bundle *b);
@@ -38,6 +47,21 @@ void folio_bundle_clear(folio_bundle *b);
  * commit tip reads back. *commits (may be NULL) gets the number of commits.
  */
 int folio_bundle_unpack(git_repository *repo, const folio_bundle *b, const char *what, size_t *commits);
+
+/*
+ * A bundle read as it arrives (from a zip member), with only its header in
+ * memory: the pack goes to libgit2's indexer in the bare repository `repo`
+ * as the bytes come. Errors are those of folio_bundle_parse and
+ * folio_bundle_unpack, named `what`; after the first one, appends do nothing
+ * and finish returns it. finish: the pack is complete, every ref tip is in it
+ * and the history under each commit reads back; *refs (may be NULL) borrows
+ * the refs until free, *commits (may be NULL) gets the number of commits.
+ */
+typedef struct folio_bundle_stream folio_bundle_stream;
+int folio_bundle_stream_new(folio_bundle_stream **s, git_repository *repo, const char *what);
+int folio_bundle_stream_append(folio_bundle_stream *s, const void *data, size_t len);
+int folio_bundle_stream_finish(folio_bundle_stream *s, const folio_bundle **refs, size_t *commits);
+void folio_bundle_stream_free(folio_bundle_stream *s);
 
 /* Create the bundle's refs in `repo` (HEAD is not a ref: HEAD points at refs/heads/main). */
 int folio_bundle_set_refs(git_repository *repo, const folio_bundle *b, const char *what);

@@ -203,6 +203,42 @@ static void test_bundle_round_trip(void **state)
 	assert_rc(folio_bundle_parse(&bundle, (const unsigned char *)bad, strlen(bad), "b"), FOLIO_EINVALID);
 	assert_msg("bad bundle header line");
 
+	/* a pack with the commits and trees but not the files they name: incomplete */
+	{
+		git_packbuilder *pb = NULL;
+		git_buf pk = GIT_BUF_INIT;
+		git_commit *c = NULL;
+		git_oid tip;
+		folio_buf nb = FOLIO_BUF_INIT;
+		git_repository *dst3 = NULL;
+		char *copy3 = fmt("%s/copy3.git", f->box);
+		assert_int_equal(git_oid_fromstr(&tip, f->ann), 0);
+		assert_int_equal(git_commit_lookup(&c, src, &tip), 0);
+		assert_int_equal(git_packbuilder_new(&pb, src), 0);
+		while (c) {
+			git_commit *parent = NULL;
+			assert_int_equal(git_packbuilder_insert(pb, git_commit_id(c), NULL), 0);
+			assert_int_equal(git_packbuilder_insert(pb, git_commit_tree_id(c), NULL), 0);
+			if (git_commit_parentcount(c) > 0)
+				assert_int_equal(git_commit_parent(&parent, c, 0), 0);
+			git_commit_free(c);
+			c = parent;
+		}
+		assert_int_equal(git_packbuilder_write_buf(&pk, pb), 0);
+		folio_buf_printf(&nb, "# v2 git bundle\n%s refs/heads/main\n\n", f->ann);
+		folio_buf_put(&nb, pk.ptr, pk.size);
+		assert_ok(folio_bundle_parse(&bundle, (const unsigned char *)nb.ptr, nb.size, "b"));
+		assert_int_equal(git_repository_init(&dst3, copy3, 1), 0);
+		assert_rc(folio_bundle_unpack(dst3, &bundle, "b", NULL), FOLIO_EINVALID);
+		assert_msg("is not in the bundle");
+		folio_bundle_clear(&bundle);
+		git_repository_free(dst3);
+		git_packbuilder_free(pb);
+		git_buf_dispose(&pk);
+		folio_buf_free(&nb);
+		free(copy3);
+	}
+
 	git_repository_free(src);
 	git_repository_free(dst);
 	folio_buf_free(&b);
@@ -374,6 +410,150 @@ static void test_restore_foreign_records(void **state)
 	free(bad);
 }
 
+/* ------------------------------------------------------------ large files */
+
+/* Commit `len` random bytes as evidence.bin on ann's main (a loose object); its blob id into blob_out. */
+static void commit_large(fx *f, size_t len, git_oid *blob_out)
+{
+	git_repository *repo = NULL;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	git_treebuilder *tb = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id, commit_id, main_id;
+	unsigned char *data = malloc(len);
+	unsigned long long x = 88172645463325252ULL;
+	char *path = fmt("%s/portfolios/ann.git", f->dir);
+
+	for (size_t i = 0; i < len; i++) { /* xorshift: nothing deflate can shrink */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		data[i] = (unsigned char)(x >> 56);
+	}
+	assert_int_equal(git_repository_open_bare(&repo, path), 0);
+	assert_int_equal(git_reference_name_to_id(&main_id, repo, "refs/heads/main"), 0);
+	assert_int_equal(git_commit_lookup(&parent, repo, &main_id), 0);
+	assert_int_equal(git_commit_tree(&tree, parent), 0);
+	assert_int_equal(git_blob_create_from_buffer(blob_out, repo, data, len), 0);
+	assert_int_equal(git_treebuilder_new(&tb, repo, tree), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "evidence.bin", blob_out, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&tree_id, tb), 0);
+	git_tree_free(tree);
+	assert_int_equal(git_tree_lookup(&tree, repo, &tree_id), 0);
+	assert_int_equal(git_signature_now(&sig, "Ann", "ann@example.org"), 0);
+	const git_commit *parents[] = { parent };
+	assert_int_equal(git_commit_create(&commit_id, repo, "refs/heads/main", sig, sig, NULL, "recording", tree, 1, parents), 0);
+	git_oid_tostr(f->ann, sizeof(f->ann), &commit_id);
+	git_signature_free(sig);
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	git_repository_free(repo);
+	free(data);
+	free(path);
+}
+
+/* The blob `id` of MENTOR's repository in site `dir` has `len` bytes equal to those of the same blob in `other`. */
+static void assert_same_blob(const char *dir, const char *other, const git_oid *id, size_t len)
+{
+	git_repository *a = NULL, *b = NULL;
+	git_blob *x = NULL, *y = NULL;
+	char *pa = fmt("%s/portfolios/ann.git", dir), *pb = fmt("%s/portfolios/ann.git", other);
+	assert_int_equal(git_repository_open_bare(&a, pa), 0);
+	assert_int_equal(git_repository_open_bare(&b, pb), 0);
+	assert_int_equal(git_blob_lookup(&x, a, id), 0);
+	assert_int_equal(git_blob_lookup(&y, b, id), 0);
+	assert_int_equal(git_blob_rawsize(x), len);
+	assert_int_equal(git_blob_rawsize(y), len);
+	assert_memory_equal(git_blob_rawcontent(x), git_blob_rawcontent(y), len);
+	git_blob_free(x);
+	git_blob_free(y);
+	git_repository_free(a);
+	git_repository_free(b);
+	free(pa);
+	free(pb);
+}
+
+/*
+ * A file larger than the packbuilder is given (4 MiB) goes into the bundle on
+ * its own: git reads the bundle, verify passes, restore brings the same bytes
+ * back; archived again from the restored site (now packed), the same.
+ */
+static void test_large_file(void **state)
+{
+	fx *f = *state;
+	folio_site *t = NULL;
+	char *tdir = fmt("%s/target", f->box), *zip2 = fmt("%s/again.zip", f->box), *bfile = fmt("%s/ann.bundle", f->box);
+	size_t len = (5u << 20) + 12345;
+	git_oid blob;
+	folio_archive_info info;
+	char **p = NULL;
+	size_t n = 0;
+
+	commit_large(f, len, &blob);
+	write_all(f, f->zip);
+	assert_ok(folio_archive_verify(&p, &n, &info, f->zip, NULL));
+	if (n)
+		fail_msg("problem: %s", p[0]);
+	folio_archive_problems_free(p, n);
+	assert_string_equal(info.portfolios[0].commit, f->ann);
+	assert_int_equal(info.portfolios[0].commits, 3);
+	folio_archive_info_clear(&info);
+	/* git itself reads the pack with the large file appended */
+	{
+		git_repository *src = NULL;
+		folio_buf b = FOLIO_BUF_INIT;
+		size_t nrefs = 0;
+		char *path = fmt("%s/portfolios/ann.git", f->dir);
+		assert_int_equal(git_repository_open_bare(&src, path), 0);
+		assert_ok(folio_bundle_create(&b, &nrefs, src, NULL));
+		FILE *fp = fopen(bfile, "wb");
+		assert_non_null(fp);
+		assert_int_equal(fwrite(b.ptr, 1, b.size, fp), b.size);
+		fclose(fp);
+		sh("git clone -q --bare '%s' '%s/clone.git' && git -C '%s/clone.git' fsck --strict >/dev/null 2>&1", bfile, f->box,
+			f->box);
+		git_repository_free(src);
+		folio_buf_free(&b);
+		free(path);
+	}
+
+	assert_int_equal(test_site_create(&t, tdir, ADMIN_LOGIN), 0);
+	assert_ok(folio_archive_restore(NULL, t, f->zip, NULL));
+	assert_same_blob(f->dir, tdir, &blob, len);
+
+	/* the restored repository holds it in a pack: archived again, verified, the same bytes */
+	folio_archive_options o = { 0 };
+	const char *ann[] = { "ann" };
+	o.mentors = ann;
+	o.nmentors = 1;
+	assert_ok(folio_archive_write(NULL, t, zip2, &o));
+	assert_int_equal(verify_count(zip2, NULL, NULL), 0);
+	folio_site_free(t);
+	t = NULL;
+	test_rmdir(tdir);
+	assert_int_equal(test_site_create(&t, tdir, ADMIN_LOGIN), 0);
+	assert_ok(folio_archive_restore(NULL, t, zip2, NULL));
+	assert_same_blob(f->dir, tdir, &blob, len);
+
+	/* the large file's loose object damaged: the archive is not written */
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(hex, sizeof(hex), &blob);
+	sh("f='%s/portfolios/ann.git/objects/%.2s/%s' && chmod u+w \"$f\" && printf 'xxxx' | dd of=\"$f\" bs=1 seek=4096 conv=notrunc 2>/dev/null",
+		f->dir, hex, hex + 2);
+	char *zip3 = fmt("%s/damaged.zip", f->box);
+	assert_rc(folio_archive_write(NULL, f->site, zip3, &o), FOLIO_ERROR);
+	assert_msg("is damaged");
+	assert_false(exists(zip3));
+	free(zip3);
+
+	folio_site_free(t);
+	free(tdir);
+	free(zip2);
+	free(bfile);
+}
+
 /* ------------------------------------------------------------ remove */
 
 static void test_remove(void **state)
@@ -421,6 +601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_verify_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_fresh_and_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore_foreign_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
 	};
 	git_libgit2_init();
