@@ -738,7 +738,7 @@ static void read_literal(scan *sc, cmark_node *node, const char *s, int tags)
 }
 
 /* Is this link an autolink (<https://…>, <a@b.org>)? cmark gives it one text child equal to the URL. */
-static int is_autolink(cmark_node *link)
+int folio_cmark_is_autolink(cmark_node *link)
 {
 	cmark_node *child = cmark_node_first_child(link);
 	const char *url = cmark_node_get_url(link), *lit;
@@ -850,7 +850,7 @@ static void walk(scan *sc, cmark_node *doc)
 		    type != CMARK_NODE_LINEBREAK) {
 			/* an autolink's column is measured differently by cmark: no anchor on that line */
 			sc->need_anchor = 0;
-			if (type != CMARK_NODE_LINK || !is_autolink(node)) {
+			if (type != CMARK_NODE_LINK || !folio_cmark_is_autolink(node)) {
 				sc->anchor_col = (unsigned)cmark_node_get_start_column(node);
 				sc->anchor_code = type == CMARK_NODE_CODE;
 				sc->anchor_breaks = sc->breaks;
@@ -957,7 +957,7 @@ static void walk(scan *sc, cmark_node *doc)
 			break;
 		}
 		case CMARK_NODE_LINK:
-			if (enter && !sc->autolink && is_autolink(node))
+			if (enter && !sc->autolink && folio_cmark_is_autolink(node))
 				sc->autolink = node;
 			else if (!enter && sc->autolink == node)
 				sc->autolink = NULL;

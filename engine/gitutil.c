@@ -103,3 +103,58 @@ int folio_git_blob_size(git_object_size_t *out, git_repository *repo, const git_
 	*out = (git_object_size_t)len;
 	return 0;
 }
+
+int folio_git_is_md(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 3 && folio_strncasecmp_ascii(name + n - 3, ".md", 3) == 0;
+}
+
+void folio_md_list_free(folio_md_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int md_collect_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	folio_md_list *l = payload;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !folio_git_is_md(git_tree_entry_name(e)))
+		return 0;
+	l->v = folio_grow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+	l->v[l->n].path = folio_asprintf("%s%s", root, git_tree_entry_name(e));
+	git_oid_cpy(&l->v[l->n].oid, git_tree_entry_id(e));
+	l->n++;
+	return 0;
+}
+
+static int md_blob_cmp(const void *a, const void *b)
+{
+	return strcmp(((const folio_md_blob *)a)->path, ((const folio_md_blob *)b)->path);
+}
+
+int folio_md_collect(folio_md_list *out, git_tree *tree, int sorted)
+{
+	int rc = git_tree_walk(tree, GIT_TREEWALK_PRE, md_collect_cb, out);
+	if (rc < 0)
+		return folio_git_error(rc, "cannot read the portfolio tree");
+	if (sorted && out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), md_blob_cmp);
+	return 0;
+}
+
+int folio_md_collect_commit(folio_md_list *out, git_repository *repo, const git_oid *commit, int sorted)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	int rc, error;
+	if ((rc = git_commit_lookup(&c, repo, commit)) < 0 || (rc = git_commit_tree(&t, c)) < 0)
+		error = folio_git_error(rc, "cannot read the portfolio tree");
+	else
+		error = folio_md_collect(out, t, sorted);
+	git_tree_free(t);
+	git_commit_free(c);
+	return error;
+}

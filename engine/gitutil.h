@@ -30,4 +30,24 @@ int folio_git_main_loose(const char *repo_path, char hex[41]);
  */
 int folio_git_blob_size(git_object_size_t *out, git_repository *repo, const git_oid *oid);
 
+/* A Markdown file name: ends in ".md", any case (SPEC §3: any *.md file is a reflection). */
+int folio_git_is_md(const char *name);
+
+/* The Markdown blobs of a tree: path from the tree's root, and blob id. */
+typedef struct {
+	char *path;
+	git_oid oid;
+} folio_md_blob;
+
+typedef struct {
+	folio_md_blob *v;
+	size_t n, cap;
+} folio_md_list;
+
+void folio_md_list_free(folio_md_list *l);
+/* Every Markdown blob anywhere in `tree`, in tree-walk order, or sorted by path when `sorted`. */
+int folio_md_collect(folio_md_list *out, git_tree *tree, int sorted);
+/* The same for a commit's tree. */
+int folio_md_collect_commit(folio_md_list *out, git_repository *repo, const git_oid *commit, int sorted);
+
 #endif

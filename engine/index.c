@@ -15,56 +15,6 @@
 /* A long index commits about once a second, so other writers wait at most that long. */
 #define INDEX_COMMIT_SECONDS 1.0
 
-typedef struct {
-	char *path;
-	git_oid oid;
-} md_blob;
-
-typedef struct {
-	md_blob *v;
-	size_t n, cap;
-} md_list;
-
-static void md_list_free(md_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
-}
-
-static int collect_cb(const char *root, const git_tree_entry *e, void *payload)
-{
-	md_list *l = payload;
-	const char *name = git_tree_entry_name(e);
-	size_t n = strlen(name);
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || n <= 3 || folio_strncasecmp_ascii(name + n - 3, ".md", 3) != 0)
-		return 0;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = folio_realloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n].path = folio_asprintf("%s%s", root, name);
-	git_oid_cpy(&l->v[l->n].oid, git_tree_entry_id(e));
-	l->n++;
-	return 0;
-}
-
-/* Every Markdown blob in the commit's tree. */
-static int collect_md(md_list *out, git_repository *repo, const git_oid *commit)
-{
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	int rc, error = 0;
-	if ((rc = git_commit_lookup(&c, repo, commit)) < 0 || (rc = git_commit_tree(&t, c)) < 0 ||
-	    (rc = git_tree_walk(t, GIT_TREEWALK_PRE, collect_cb, out)) < 0)
-		error = folio_git_error(rc, "cannot read portfolio tree");
-	git_tree_free(t);
-	git_commit_free(c);
-	return error;
-}
-
 /* A doc that carries only one error: for blobs too large to parse. */
 static folio_doc *doc_unreadable(const char *message)
 {
@@ -459,7 +409,7 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 {
 	folio_site *site = c->site;
 	git_repository *repo = NULL;
-	md_list blobs = { 0 };
+	folio_md_list blobs = { 0 };
 	git_oid tip;
 	char hex[GIT_OID_HEXSZ + 1], *path = folio_portfolio_repo_path(site, mentor);
 	int found = 0, error = 0, rc;
@@ -489,7 +439,7 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 		goto cleanup;
 	}
 
-	if ((error = collect_md(&blobs, repo, &tip)) < 0)
+	if ((error = folio_md_collect_commit(&blobs, repo, &tip, 0)) < 0)
 		goto cleanup;
 	/* the whole portfolio is replaced inside the caller's transaction */
 	sqlite3_bind_text(c->idx_put, 1, mentor, -1, SQLITE_STATIC);
@@ -515,7 +465,7 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 			goto cleanup;
 	}
 cleanup:
-	md_list_free(&blobs);
+	folio_md_list_free(&blobs);
 	git_repository_free(repo);
 	free(path);
 	return error;
@@ -693,13 +643,13 @@ static int coverage_from_index(folio_coverage *cov, folio_site *site, const char
  */
 static int coverage_from_git(folio_coverage *cov, folio_site *site, git_repository *repo, const git_oid *commit)
 {
-	md_list blobs = { 0 };
+	folio_md_list blobs = { 0 };
 	folio_doc **docs = NULL;
 	sqlite3_stmt *get = NULL;
 	cache c = { 0 };
 	size_t missing = 0;
 	int error;
-	if ((error = collect_md(&blobs, repo, commit)) < 0)
+	if ((error = folio_md_collect_commit(&blobs, repo, commit, 0)) < 0)
 		return error;
 	docs = folio_calloc(blobs.n ? blobs.n : 1, sizeof(*docs));
 	if ((error = folio_db_prepare(site, &get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0)
@@ -746,7 +696,7 @@ cleanup:
 	free(docs);
 	sqlite3_finalize(get);
 	cache_close(&c);
-	md_list_free(&blobs);
+	folio_md_list_free(&blobs);
 	return error;
 }
 

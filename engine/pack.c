@@ -173,12 +173,6 @@ static void strings_push(char ***v, size_t *n, const char *s)
 	(*v)[(*n)++] = folio_strdup(s);
 }
 
-static int is_md(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 3 && strcmp(name + n - 3, ".md") == 0;
-}
-
 /* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ" (0 when it is not of that shape). */
 static long long iso_seconds(const char *s)
 {
@@ -263,53 +257,6 @@ static void put_person(folio_buf *b, folio_site *site, const char *id)
 
 /* ------------------------------------------------------------ git: trees, images, history */
 
-typedef struct {
-	char *path;
-	git_oid oid;
-} md_blob;
-
-typedef struct {
-	md_blob *v;
-	size_t n, a;
-} md_list;
-
-static void md_list_free(md_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int collect_cb(const char *root, const git_tree_entry *e, void *payload)
-{
-	md_list *l = payload;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !is_md(git_tree_entry_name(e)))
-		return 0;
-	if (l->n == l->a)
-		l->v = folio_realloc(l->v, (l->a = l->a ? 2 * l->a : 32) * sizeof(*l->v));
-	l->v[l->n].path = folio_asprintf("%s%s", root, git_tree_entry_name(e));
-	git_oid_cpy(&l->v[l->n].oid, git_tree_entry_id(e));
-	l->n++;
-	return 0;
-}
-
-static int md_cmp(const void *a, const void *b)
-{
-	return strcmp(((const md_blob *)a)->path, ((const md_blob *)b)->path);
-}
-
-/* Every *.md blob of a tree, sorted by path. */
-static int collect_md(md_list *out, git_tree *tree)
-{
-	int rc = git_tree_walk(tree, GIT_TREEWALK_PRE, collect_cb, out);
-	if (rc < 0)
-		return folio_git_error(rc, "cannot read the portfolio tree");
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), md_cmp);
-	return 0;
-}
-
 static int commit_tree(git_tree **tree, git_repository *repo, const char *hex)
 {
 	git_oid oid;
@@ -353,7 +300,7 @@ static void touched(char ***out, size_t *n, git_repository *repo, git_tree *now,
 				}
 				git_tree_free(sa);
 				git_tree_free(so);
-			} else if (is_md(name)) {
+			} else if (folio_git_is_md(name)) {
 				strings_push(out, n, path);
 			}
 			free(path);
@@ -933,13 +880,13 @@ static int diff_line(const git_diff_delta *d, const git_diff_hunk *h, const git_
 static void section_changes(folio_buf *b, pack *p)
 {
 	const folio_framework *fw = p->fw;
-	md_list a = { 0 }, c = { 0 };
+	folio_md_list a = { 0 }, c = { 0 };
 	git_tree *before = NULL;
 	char **added = NULL, **changed = NULL, **removed = NULL;
 	git_oid *old_ids = NULL;
 	size_t nadded = 0, nchanged = 0, nremoved = 0;
 
-	if (commit_tree(&before, p->repo, p->prev_commit) < 0 || collect_md(&a, before) < 0 || collect_md(&c, p->tree) < 0) {
+	if (commit_tree(&before, p->repo, p->prev_commit) < 0 || folio_md_collect(&a, before, 1) < 0 || folio_md_collect(&c, p->tree, 1) < 0) {
 		folio_buf_printf(b, "<section id=\"changes\">\n<h2>Changes since submission %lld</h2>\n<p>The commit of "
 				    "submission %lld cannot be read: ", p->prev_id, p->prev_id);
 		folio_html_escape(b, folio_error_last());
@@ -1033,8 +980,8 @@ cleanup:
 	strings_free(changed, nchanged);
 	strings_free(removed, nremoved);
 	free(old_ids);
-	md_list_free(&a);
-	md_list_free(&c);
+	folio_md_list_free(&a);
+	folio_md_list_free(&c);
 	git_tree_free(before);
 }
 

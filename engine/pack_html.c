@@ -335,19 +335,6 @@ typedef struct {
 	size_t ntexts, atexts;
 } tree_scan;
 
-/* Is this link an autolink (<https://…>)? cmark gives it one text child equal to the URL, as the analysis reads it. */
-static int is_autolink(cmark_node *link)
-{
-	cmark_node *child = cmark_node_first_child(link);
-	const char *url = cmark_node_get_url(link), *lit;
-	if (!child || cmark_node_next(child) || cmark_node_get_type(child) != CMARK_NODE_TEXT || !url)
-		return 0;
-	lit = cmark_node_get_literal(child);
-	if (!lit)
-		return 0;
-	return strcmp(url, lit) == 0 || (strncmp(url, "mailto:", 7) == 0 && strcmp(url + 7, lit) == 0);
-}
-
 static cmark_node *custom(cmark_node_type type, const char *on_enter, const char *on_exit)
 {
 	cmark_node *n = cmark_node_new_with_mem(type, &entry_mem);
@@ -473,7 +460,7 @@ static void collect(tree_scan *ts, cmark_node *root)
 			break;
 		case CMARK_NODE_LINK:
 		case CMARK_NODE_IMAGE:
-			if (enter && !skip && (type == CMARK_NODE_IMAGE || is_autolink(node)))
+			if (enter && !skip && (type == CMARK_NODE_IMAGE || folio_cmark_is_autolink(node)))
 				skip = node;
 			else if (!enter && skip == node)
 				skip = NULL;

@@ -1115,62 +1115,14 @@ int folio_review_judgements(folio_judgement **out, size_t *n, folio_site *site, 
 
 /* ------------------------------------------------------------ what changed */
 
-typedef struct {
-	char *path;
-	git_oid oid;
-} md_blob;
-
-typedef struct {
-	md_blob *v;
-	size_t n;
-} md_list;
-
-static void md_list_free(md_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int is_md(const char *name)
-{
-	size_t n = strlen(name);
-	return n > 3 && folio_strncasecmp_ascii(name + n - 3, ".md", 3) == 0;
-}
-
-static int collect_cb(const char *root, const git_tree_entry *e, void *payload)
-{
-	md_list *l = payload;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || !is_md(git_tree_entry_name(e)))
-		return 0;
-	l->v = folio_realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	l->v[l->n].path = folio_asprintf("%s%s", root, git_tree_entry_name(e));
-	git_oid_cpy(&l->v[l->n].oid, git_tree_entry_id(e));
-	l->n++;
-	return 0;
-}
-
-static int md_blob_cmp(const void *a, const void *b)
-{
-	return strcmp(((const md_blob *)a)->path, ((const md_blob *)b)->path);
-}
-
-/* Every Markdown blob of a commit's tree, sorted by path. */
-static int collect_md(md_list *out, git_repository *repo, const char *hex)
+/* Every Markdown blob of a commit's tree (hex id), sorted by path. */
+static int collect_md(folio_md_list *out, git_repository *repo, const char *hex)
 {
 	git_oid oid;
-	git_commit *c = NULL;
-	git_tree *t = NULL;
-	int rc, error = 0;
-	if ((rc = git_oid_fromstr(&oid, hex)) < 0 || (rc = git_commit_lookup(&c, repo, &oid)) < 0 ||
-	    (rc = git_commit_tree(&t, c)) < 0 || (rc = git_tree_walk(t, GIT_TREEWALK_PRE, collect_cb, out)) < 0)
-		error = folio_git_error(rc, "cannot read the portfolio tree");
-	else if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), md_blob_cmp);
-	git_tree_free(t);
-	git_commit_free(c);
-	return error;
+	int rc = git_oid_fromstr(&oid, hex);
+	if (rc < 0)
+		return folio_git_error(rc, "cannot read the portfolio tree");
+	return folio_md_collect_commit(out, repo, &oid, 1);
 }
 
 void folio_review_changes_free(folio_review_changes *c)
@@ -1190,7 +1142,7 @@ static int changes_compute(folio_review_changes **out, folio_site *site, const f
 	folio_submission prev;
 	folio_coverage *before = NULL, *after = NULL;
 	git_repository *repo = NULL;
-	md_list a = { 0 }, b = { 0 };
+	folio_md_list a = { 0 }, b = { 0 };
 	char *path = NULL;
 	int error = 0, rc;
 
@@ -1236,8 +1188,8 @@ cleanup:
 	folio_review_changes_free(c);
 	folio_coverage_free(before);
 	folio_coverage_free(after);
-	md_list_free(&a);
-	md_list_free(&b);
+	folio_md_list_free(&a);
+	folio_md_list_free(&b);
 	git_repository_free(repo);
 	free(path);
 	sub_clear(&prev);
@@ -1319,19 +1271,6 @@ static int feedback_load(folio_feedback_item **out, size_t *n, folio_site *site,
 	return 0;
 }
 
-/* Is this link an autolink (<https://…>)? cmark gives it one text child equal to the URL (as evidence.c). */
-static int is_autolink(cmark_node *link)
-{
-	cmark_node *child = cmark_node_first_child(link);
-	const char *url = cmark_node_get_url(link), *lit;
-	if (!child || cmark_node_next(child) || cmark_node_get_type(child) != CMARK_NODE_TEXT || !url)
-		return 0;
-	lit = cmark_node_get_literal(child);
-	if (!lit)
-		return 0;
-	return strcmp(url, lit) == 0 || (strncmp(url, "mailto:", 7) == 0 && strcmp(url + 7, lit) == 0);
-}
-
 static int tag_may_follow(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
@@ -1361,7 +1300,7 @@ static void ftags_scan(const char *text, size_t len, int **nums, size_t *n)
 		cmark_node *node = cmark_iter_get_node(it);
 		cmark_node_type type = cmark_node_get_type(node);
 		if (type == CMARK_NODE_LINK) {
-			if (ev == CMARK_EVENT_ENTER && !autolink && is_autolink(node))
+			if (ev == CMARK_EVENT_ENTER && !autolink && folio_cmark_is_autolink(node))
 				autolink = node;
 			else if (ev == CMARK_EVENT_EXIT && autolink == node)
 				autolink = NULL;
@@ -1442,7 +1381,7 @@ static int scan_range(git_repository *repo, const char *since, const git_oid *up
 				size_t nn = 0;
 				/* an oversized entry is never read (its size comes from the object header) */
 				if ((delta->status != GIT_DELTA_ADDED && delta->status != GIT_DELTA_MODIFIED) ||
-				    !is_md(delta->new_file.path) || folio_git_blob_size(&size, repo, &delta->new_file.id) < 0 ||
+				    !folio_git_is_md(delta->new_file.path) || folio_git_blob_size(&size, repo, &delta->new_file.id) < 0 ||
 				    size > ENTRY_MAX || git_blob_lookup(&blob, repo, &delta->new_file.id) < 0) {
 					folio_error_clear();
 					git_error_clear();

@@ -71,4 +71,12 @@ void folio_sha256_hex(char out[65], const void *data, size_t len);
  */
 void folio_crashpoint(const char *name);
 
+/*
+ * Is this cmark link an autolink (<https://…>, <a@b.org>)? cmark gives it
+ * one text child equal to the URL (or to it without "mailto:"). Shared by
+ * the tag analysis, the pack and the review's #F scan (engine/evidence.c).
+ */
+struct cmark_node;
+int folio_cmark_is_autolink(struct cmark_node *link);
+
 #endif

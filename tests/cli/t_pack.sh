@@ -144,4 +144,17 @@ expect_rc 0
 grep -q '>REVOKED</div>' "$O/revoked.html" && pass || fail "not marked REVOKED"
 grep -q "awarded to the wrong portfolio" "$O/revoked.html" && pass || fail "no reason"
 
+t "an entry whose name ends in .MD (pushed with git) is in the pack and its timeline, as in the evidence"
+must admin --site "$S" portfolio create ben-hughes --qualification qms
+git clone -q "$S/portfolios/ben-hughes.git" "$ROOT/ben" 2>/dev/null
+printf '# Late notes\n\nI sat with Aisha after her lesson and we planned the next one. #S1\n' >"$ROOT/ben/Notes.MD"
+(cd "$ROOT/ben" && git add Notes.MD && git commit -qm notes && git push -q origin HEAD:main) >/dev/null 2>&1 ||
+	fail "cannot push Notes.MD"
+run ben --site "$S" pack ben-hughes --out "$O/ben"
+expect_rc 0
+cat "$O/ben/"*.html 2>/dev/null | grep -q 'Late notes' && pass || fail "Notes.MD is not in the pack"
+cat "$O/ben/"*.html 2>/dev/null | grep -q '<div class="evidence s1' && pass || fail "Notes.MD's evidence is not marked"
+cat "$O/ben/"*.html 2>/dev/null | grep -q 'class="files"><a href="#e1">Notes.MD</a>' && pass ||
+	fail "the timeline does not show the commit touching Notes.MD"
+
 finish
