@@ -191,6 +191,15 @@ N=$("$FOLIO" cert list --json | sed -n 's/^ *"number": "\(QMS-[0-9-]*\)".*/\1/p'
 folio cert verify "$N"
 ls "$SITE/certificates/$N"
 
+step "The panel reads packs; the certificate prints on A4"
+folio pack "$A2" --out "$SITE/packs"
+folio pack --panel 2027-spring --out "$SITE/packs/2027-spring"
+folio cert print "$N" --out "$SITE/packs/$N.html"
+
+step "The admin archives the year: one zip anyone can verify"
+folio archive --all --out "$SITE/archive-2027.zip"
+folio archive verify "$SITE/archive-2027.zip"
+
 step "The audit log (last 8 rows) and its hash chain"
 "$FOLIO" audit | tail -8
 folio audit verify
