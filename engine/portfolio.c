@@ -72,8 +72,8 @@ int folio_portfolio__removed(folio_site *site, const char *mentor)
 	int error, rc;
 
 	if ((error = folio_db_prepare(site, &st,
-		"SELECT action = 'portfolio.remove' AND NOT EXISTS (SELECT 1 FROM portfolio WHERE mentor = ?2)"
-		" FROM audit WHERE object = ?1 ORDER BY seq DESC LIMIT 1")) < 0)
+		"SELECT NOT EXISTS (SELECT 1 FROM portfolio WHERE mentor = ?2)"
+		" AND EXISTS (SELECT 1 FROM audit WHERE action = 'portfolio.remove' AND object = ?1)")) < 0)
 		goto cleanup;
 	sqlite3_bind_text(st, 1, obj, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, mentor, -1, SQLITE_STATIC);

@@ -118,6 +118,9 @@ static const char *const migrations[] = {
 	"  issued TEXT NOT NULL, panel TEXT NOT NULL, approved_by TEXT NOT NULL,"
 	"  commit_id TEXT NOT NULL, assertion TEXT NOT NULL,"
 	"  revoked TEXT, revoked_reason TEXT);",
+	/* 3 -> 4: the audit log is asked about one action on one object (a certificate's issue, a
+	 * portfolio's removal) when certifying and restoring: an index, not a scan of the whole log */
+	"CREATE INDEX audit_action_object ON audit(action, object);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == FOLIO_SCHEMA_VERSION,

@@ -76,10 +76,11 @@ int folio_person_exists(folio_site *site, const char *id);
  */
 int folio_portfolio__row(folio_portfolio *out, folio_site *site, const char *mentor);
 /*
- * 1 when the mentor has no portfolio row and the newest audit row about
- * their portfolio is its removal (`archive --remove`): a repository still at
- * its place is then the leftover of a removal killed after its COMMIT, which
- * the next create, import or restore may delete. 0 otherwise; < 0 on error.
+ * 1 when the mentor has no portfolio row and the audit log holds a removal
+ * of their portfolio (`archive --remove`; a later create, import or restore
+ * would have made a row): a repository still at its place is then the
+ * leftover of a removal killed after its COMMIT, which the next create,
+ * import or restore may delete. 0 otherwise; < 0 on error.
  */
 int folio_portfolio__removed(folio_site *site, const char *mentor);
 

@@ -9,7 +9,7 @@
 typedef struct folio_site folio_site;
 
 /* Schema version this build of folio writes (PRAGMA user_version). */
-#define FOLIO_SCHEMA_VERSION 3
+#define FOLIO_SCHEMA_VERSION 4
 
 typedef struct {
 	const char *admin_id;    /* id of the first admin; default: the login */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "folio/common.h"
+#include "site_internal.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,4 +105,27 @@ int test_site_create(folio_site **out, const char *dir, const char *login)
 		return -1;
 	}
 	return 0;
+}
+
+void test_sql(folio_site *site, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(site->db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("SQL failed: %s: %s", sql, err ? err : "?");
+}
+
+void test_sqlf(folio_site *site, const char *f, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+	va_start(ap, f);
+	n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	text = malloc((size_t)n + 1);
+	va_start(ap, f);
+	vsnprintf(text, (size_t)n + 1, f, ap);
+	va_end(ap);
+	test_sql(site, text);
+	free(text);
 }

@@ -35,6 +35,11 @@ char *test_read(const char *path, size_t *len);
  */
 int test_site_create(folio_site **out, const char *dir, const char *login);
 
+/* Run SQL on the site's database directly (fixtures the API cannot make); fail the test when it fails. */
+void test_sql(folio_site *site, const char *sql);
+/* The same with printf formatting. */
+void test_sqlf(folio_site *site, const char *f, ...) __attribute__((format(printf, 2, 3)));
+
 /* Fail the test unless `needle` is in `hay` (NULL counts as absent). */
 void assert_has(const char *hay, const char *needle);
 /* Fail the test unless `needle` is in the last folio error message. */

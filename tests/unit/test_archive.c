@@ -28,13 +28,6 @@ static int exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static void sql(folio_site *site, const char *q)
-{
-	char *err = NULL;
-	if (sqlite3_exec(site->db, q, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql failed: %s: %s", q, err ? err : "?");
-}
-
 static long long count(folio_site *site, const char *q)
 {
 	sqlite3_stmt *st = NULL;
@@ -91,19 +84,19 @@ static int setup(void **state)
 	entry(f, "ann", "# First\n\nWe planned together. #S1 #S2\n", f->ann);
 	entry(f, "ann", "# Second\n\nFeedback and research. #S3 #S4\n", f->ann);
 	entry(f, "bob", "# Bob's\n\nA start. #S1\n", f->bob);
-	sql(f->site, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
+	test_sql(f->site, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
 		     " ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28', 'concluded', 'rev')");
 	char *q = fmt("INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, outcome, approved_by,"
 		      " approved, created) VALUES (7, 'ann', 'QMS', '2026-autumn', '%s', 'certified', 'recommended', 'rev',"
 		      " '2026-11-20', '2026-10-01T10:00:00Z')", f->ann);
-	sql(f->site, q);
+	test_sql(f->site, q);
 	free(q);
-	sql(f->site, "INSERT INTO submission_history(submission, seq, from_state, to_state, actor, time) VALUES"
+	test_sql(f->site, "INSERT INTO submission_history(submission, seq, from_state, to_state, actor, time) VALUES"
 		     " (7, 1, NULL, 'submitted', 'ann', '2026-10-01T10:00:00Z'), (7, 2, 'submitted', 'certified', 'rev', 't')");
-	sql(f->site, "INSERT INTO assignment(submission, reviewer, done) VALUES (7, 'rev', 'yes')");
-	sql(f->site, "INSERT INTO judgement(submission, reviewer, standard, judgement, comment, time) VALUES"
+	test_sql(f->site, "INSERT INTO assignment(submission, reviewer, done) VALUES (7, 'rev', 'yes')");
+	test_sql(f->site, "INSERT INTO judgement(submission, reviewer, standard, judgement, comment, time) VALUES"
 		     " (7, 'rev', 'S1', 'met', 'good', 't')");
-	sql(f->site, "INSERT INTO feedback(mentor, number, submission, standard, text) VALUES ('ann', 1, 7, 'S3', 'more')");
+	test_sql(f->site, "INSERT INTO feedback(mentor, number, submission, standard, text) VALUES ('ann', 1, 7, 'S3', 'more')");
 	*state = f;
 	return 0;
 }
@@ -333,11 +326,11 @@ static void test_restore_fresh_and_refusals(void **state)
 	assert_ok(folio_site_act(t, ADMIN_LOGIN, NULL));
 
 	/* a submission id held by someone else in the target: refused, nothing written, even for bob and cat */
-	sql(t, "INSERT INTO person(id, name, created) VALUES ('zed', 'Zed', 't')");
-	sql(t, "INSERT INTO person_role VALUES ('zed', 'mentor')");
-	sql(t, "INSERT INTO portfolio VALUES ('zed', 'QMS', 't')");
-	sql(t, "INSERT INTO panel(id, year, term, date, deadline) VALUES ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28')");
-	sql(t, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created)"
+	test_sql(t, "INSERT INTO person(id, name, created) VALUES ('zed', 'Zed', 't')");
+	test_sql(t, "INSERT INTO person_role VALUES ('zed', 'mentor')");
+	test_sql(t, "INSERT INTO portfolio VALUES ('zed', 'QMS', 't')");
+	test_sql(t, "INSERT INTO panel(id, year, term, date, deadline) VALUES ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28')");
+	test_sql(t, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created)"
 	       " VALUES (7, 'zed', 'QMS', '2026-autumn', 'x', 'submitted', 't')");
 	folio_restore_options force = { 1, { 0, 0 }, NULL, NULL };
 	assert_rc(folio_archive_restore(NULL, t, f->zip, &force), FOLIO_EEXISTS);
@@ -347,7 +340,7 @@ static void test_restore_fresh_and_refusals(void **state)
 	free(bob_repo);
 	assert_int_equal(count(t, "SELECT count(*) FROM portfolio"), 1);
 	assert_int_equal(count(t, "SELECT count(*) FROM person WHERE id IN ('ann', 'bob')"), 0);
-	sql(t, "DELETE FROM submission");
+	test_sql(t, "DELETE FROM submission");
 
 	assert_ok(folio_archive_restore(&info, t, f->zip, NULL));
 	assert_int_equal(info.nportfolios, 3);
@@ -401,7 +394,7 @@ static void test_restore_foreign_records(void **state)
 	   "out.close()\n"
 	   "EOF", f->zip, bad);
 	assert_int_equal(verify_count(bad, NULL, NULL), 0);
-	sql(f->site, "DELETE FROM feedback; DELETE FROM judgement; DELETE FROM assignment; DELETE FROM submission_history;"
+	test_sql(f->site, "DELETE FROM feedback; DELETE FROM judgement; DELETE FROM assignment; DELETE FROM submission_history;"
 		     " DELETE FROM submission; DELETE FROM portfolio_index; DELETE FROM portfolio");
 	sh("rm -rf '%s/portfolios/'*.git", f->dir);
 	assert_rc(folio_archive_restore(NULL, f->site, bad, NULL), FOLIO_EINVALID);
@@ -567,7 +560,7 @@ static void test_remove(void **state)
 	/* an open submission keeps the portfolio, and nothing is written */
 	char *q = fmt("INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created)"
 		      " VALUES (8, 'bob', 'QMS', '2026-autumn', '%s', 'in-review', 't')", f->bob);
-	sql(f->site, q);
+	test_sql(f->site, q);
 	free(q);
 	o.mentors = who;
 	o.nmentors = 1;
@@ -575,7 +568,7 @@ static void test_remove(void **state)
 	assert_rc(folio_archive_write(NULL, f->site, f->zip, &o), FOLIO_ECONFLICT);
 	assert_msg("portfolio 'bob' cannot be removed: submission 8 is in-review");
 	assert_false(exists(f->zip));
-	sql(f->site, "UPDATE submission SET state = 'withdrawn' WHERE id = 8");
+	test_sql(f->site, "UPDATE submission SET state = 'withdrawn' WHERE id = 8");
 
 	assert_ok(folio_archive_write(&r, f->site, f->zip, &o));
 	assert_int_equal(r.removed, 1);

@@ -102,13 +102,6 @@ static void act(fx *f, const char *who)
 	free(login);
 }
 
-static void sql(fx *f, const char *q)
-{
-	char *err = NULL;
-	if (sqlite3_exec(f->site->db, q, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("sql failed: %s: %s", q, err ? err : "?");
-}
-
 static void portfolio(fx *f, const char *mentor, char commit[41])
 {
 	const char *text = "# Working with my trainee\n\nWe planned the week together. #S1 #S2\n\n"
@@ -146,7 +139,7 @@ static int setup(void **state)
 		char c[41];
 		portfolio(f, "lex", c);
 	}
-	sql(f, "INSERT INTO panel(id, year, term, date, deadline, state) VALUES"
+	test_sql(f->site, "INSERT INTO panel(id, year, term, date, deadline, state) VALUES"
 	       " ('2026-summer', 2025, 'summer', '2026-06-17', '2026-05-27', 'concluded')");
 	act(f, "adm");
 	*state = f;
@@ -402,23 +395,23 @@ static void test_certify_refusals_leave_nothing(void **state)
 	char today[11];
 
 	/* the holder has no email to hash */
-	sql(f, "UPDATE person SET email = NULL WHERE id = 'ann'");
+	test_sql(f->site, "UPDATE person SET email = NULL WHERE id = 'ann'");
 	act(f, "adm");
 	assert_rc(folio_certify(&c, f->site, id), FOLIO_EINVALID);
 	assert_msg("person 'ann' has no email");
-	sql(f, "UPDATE person SET email = 'ann@example.org' WHERE id = 'ann'");
+	test_sql(f->site, "UPDATE person SET email = 'ann@example.org' WHERE id = 'ann'");
 
 	/* the pinned commit is not in the portfolio */
 	{
 		char *q = fmt("UPDATE submission SET commit_id = '0123456789abcdef0123456789abcdef01234567' WHERE id = %lld", id);
-		sql(f, q);
+		test_sql(f->site, q);
 		free(q);
 	}
 	assert_rc(folio_certify(&c, f->site, id), FOLIO_EINVALID);
 	assert_msg("does not exist in the portfolio of 'ann'");
 	{
 		char *q = fmt("UPDATE submission SET commit_id = '%s' WHERE id = %lld", f->commit, id);
-		sql(f, q);
+		test_sql(f->site, q);
 		free(q);
 	}
 
@@ -773,9 +766,9 @@ static void test_verify(void **state)
 	assert_ok(folio_cert_verify(f->site, c.number));
 
 	/* a recipient that is not the holder: the holder's email changed since */
-	sql(f, "UPDATE person SET email = 'someone.else@example.org' WHERE id = 'ann'");
+	test_sql(f->site, "UPDATE person SET email = 'someone.else@example.org' WHERE id = 'ann'");
 	expect_verify_fails(f, c.number, "is not the holder");
-	sql(f, "UPDATE person SET email = 'ann@example.org' WHERE id = 'ann'");
+	test_sql(f->site, "UPDATE person SET email = 'ann@example.org' WHERE id = 'ann'");
 	assert_ok(folio_cert_verify(f->site, c.number));
 
 	/* a missing file */
@@ -834,17 +827,17 @@ static void test_verify(void **state)
 	}
 
 	/* the record disagrees with its submission */
-	sql(f, "UPDATE certificate SET commit_id = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'");
+	test_sql(f->site, "UPDATE certificate SET commit_id = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'");
 	expect_verify_fails(f, c.number, "is not the commit pinned by submission");
 	/* the row and the submission point at a commit that does not exist */
-	sql(f, "UPDATE submission SET commit_id = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'");
+	test_sql(f->site, "UPDATE submission SET commit_id = 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef'");
 	expect_verify_fails(f, c.number, "the pinned commit deadbeefdeadbeefdeadbeefdeadbeefdeadbeef does not exist in the portfolio of 'ann'");
 	{
 		char *q = fmt("UPDATE certificate SET commit_id = '%s'", f->commit);
-		sql(f, q);
+		test_sql(f->site, q);
 		free(q);
 		q = fmt("UPDATE submission SET commit_id = '%s'", f->commit);
-		sql(f, q);
+		test_sql(f->site, q);
 		free(q);
 	}
 	assert_ok(folio_cert_verify(f->site, c.number));

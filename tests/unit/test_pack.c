@@ -50,24 +50,6 @@ static size_t count_marked(const char *html, const char *cls)
 	return n;
 }
 
-static void sql(fx *f, const char *q, ...) __attribute__((format(printf, 2, 3)));
-static void sql(fx *f, const char *q, ...)
-{
-	va_list ap;
-	char *err = NULL, *text;
-	int n;
-	va_start(ap, q);
-	n = vsnprintf(NULL, 0, q, ap);
-	va_end(ap);
-	text = malloc((size_t)n + 1);
-	va_start(ap, q);
-	vsnprintf(text, (size_t)n + 1, q, ap);
-	va_end(ap);
-	if (sqlite3_exec(f->site->db, text, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("SQL failed: %s: %s", text, err ? err : "?");
-	free(text);
-}
-
 static long long audit_denials(fx *f, const char *like)
 {
 	sqlite3_stmt *st = NULL;
@@ -287,12 +269,12 @@ static void resubmission(fx *f)
 {
 	ann_entries(f);
 	act(f, "adm");
-	sql(f, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
+	test_sqlf(f->site, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
 		" ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28', 'assigned', 'lea'),"
 		" ('2027-spring', 2026, 'spring', '2027-03-17', '2027-02-24', 'assigned', NULL)");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created) VALUES"
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created) VALUES"
 		" (1, 'ann', 'QMS', '2026-autumn', '%s', 'in-review', '2026-10-01T10:00:00Z')", f->c1);
-	sql(f, "INSERT INTO assignment(submission, reviewer) VALUES (1, 'r1'), (1, 'r2')");
+	test_sqlf(f->site, "INSERT INTO assignment(submission, reviewer) VALUES (1, 'r1'), (1, 'r2')");
 	static const char *const std[] = { "S1", "S2", "S3", "S4" };
 	for (int r = 1; r <= 2; r++) {
 		act(f, r == 1 ? "r1" : "r2");
@@ -315,9 +297,9 @@ static void resubmission(fx *f)
 	free(head);
 	free(head_path);
 	act(f, "adm");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
 		" (2, 'ann', 'QMS', '2027-spring', '%s', 1, 'in-review', '2027-02-01T10:00:00Z')", f->c2);
-	sql(f, "INSERT INTO assignment(submission, reviewer) VALUES (2, 'r1')");
+	test_sqlf(f->site, "INSERT INTO assignment(submission, reviewer) VALUES (2, 'r1')");
 }
 
 static void test_resubmission_changes_and_feedback(void **state)
@@ -364,21 +346,21 @@ static void test_stale_cache_never_shown(void **state)
 	assert_ok(folio_pack_render(&fresh, NULL, f->site, "ann"));
 	assert_ok(folio_coverage_get(&before, f->site, "ann", f->c1));
 	/* each of the two entries' cached analyses replaced by the first one's */
-	sql(f, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
+	test_sqlf(f->site, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
 	/* under the same framework the cache is trusted (the blob ids are the same): so this test can fail */
 	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
 	if (strcmp(html, fresh) == 0)
 		fail_msg("a pack read through the altered cache should differ");
 	free(html);
 	/* the framework the cache was filled under is no longer the site's */
-	sql(f, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
+	test_sqlf(f->site, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
 	assert_ok(folio_coverage_get(&after, f->site, "ann", f->c1));
 	for (size_t s = 0; s < 4; s++) {
 		assert_int_equal(after->standards[s].evidence, before->standards[s].evidence);
 		assert_int_equal(after->standards[s].words, before->standards[s].words);
 	}
-	sql(f, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
-	sql(f, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
+	test_sqlf(f->site, "UPDATE blob_cache SET data = (SELECT data FROM blob_cache ORDER BY oid LIMIT 1)");
+	test_sqlf(f->site, "UPDATE meta SET value = 'a framework since replaced' WHERE key = 'cache_framework'");
 	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
 	assert_string_equal(html, fresh);
 	free(html);
@@ -478,11 +460,11 @@ static void test_certificate_print(void **state)
 	char *html = NULL, *dir, *svg;
 	ann_entries(f);
 	act(f, "adm");
-	sql(f, "INSERT INTO panel(id, year, term, date, deadline, state) VALUES"
+	test_sqlf(f->site, "INSERT INTO panel(id, year, term, date, deadline, state) VALUES"
 		" ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28', 'concluded')");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, approved_by, created) VALUES"
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, approved_by, created) VALUES"
 		" (1, 'ann', 'QMS', '2026-autumn', '%s', 'certified', 'lea', '2026-10-01T10:00:00Z')", f->c1);
-	sql(f, "INSERT INTO certificate(number, submission, holder, qualification, issued, panel, approved_by, commit_id,"
+	test_sqlf(f->site, "INSERT INTO certificate(number, submission, holder, qualification, issued, panel, approved_by, commit_id,"
 		" assertion) VALUES ('QMS-2026-0001', 1, 'ann', 'QMS', '2026-11-25T10:00:00Z', '2026-autumn', 'lea', '%s', '{}')",
 		f->c1);
 	/* no badge yet: a clear error */
@@ -508,7 +490,7 @@ static void test_certificate_print(void **state)
 	assert_has(html, "src=\"data:image/svg+xml;base64,");
 	assert_lacks(html, "REVOKED");
 	free(html);
-	sql(f, "UPDATE certificate SET revoked = '2027-01-05T09:00:00Z', revoked_reason = 'issued <by> mistake'");
+	test_sqlf(f->site, "UPDATE certificate SET revoked = '2027-01-05T09:00:00Z', revoked_reason = 'issued <by> mistake'");
 	assert_ok(folio_cert_print_html(&html, NULL, f->site, "QMS-2026-0001"));
 	assert_has(html, ">REVOKED</div>");
 	assert_has(html, "revoked on 5 January 2027: issued &lt;by&gt; mistake");

@@ -73,12 +73,6 @@ static void today(const char *date)
 }
 
 /* Run SQL on the site directly: the fixtures for what other modules (assignment, conclusion) do. */
-static void sql(fx *f, const char *text)
-{
-	if (sqlite3_exec(f->site->db, text, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("sql failed: %s: %s", text, sqlite3_errmsg(f->site->db));
-}
-
 static size_t audit_count(fx *f, const char *action)
 {
 	folio_audit_row *rows = NULL;
@@ -249,7 +243,7 @@ static void test_move_after_assignment_refused(void **state)
 	fx *f = *state;
 	assert_ok(folio_panel_plan(f->site, 2026));
 	/* fixture: what assignment does to a panel */
-	sql(f, "UPDATE panel SET state = 'assigned' WHERE id = '2026-autumn'");
+	test_sql(f->site, "UPDATE panel SET state = 'assigned' WHERE id = '2026-autumn'");
 	assert_rc(folio_panel_move(f->site, "2026-autumn", "2026-11-25", NULL), FOLIO_ECONFLICT);
 	assert_msg("panel '2026-autumn' is already assigned: its dates can no longer move");
 	assert_panel(f, "2026-autumn", "2026-11-18", "2026-10-28", "assigned");
@@ -313,7 +307,7 @@ static void test_chair(void **state)
 	assert_msg("person 'rev' cannot chair panel '2026-autumn': not a lead");
 	assert_rc(folio_panel_set_chair(f->site, "2026-autumn", "ghost"), FOLIO_ENOTFOUND);
 	assert_rc(folio_panel_set_chair(f->site, "nope", "lea"), FOLIO_ENOTFOUND);
-	sql(f, "UPDATE panel SET state = 'concluded' WHERE id = '2027-spring'");
+	test_sql(f->site, "UPDATE panel SET state = 'concluded' WHERE id = '2027-spring'");
 	assert_rc(folio_panel_set_chair(f->site, "2027-spring", "lea"), FOLIO_ECONFLICT);
 	act(f, "lea-login");
 	assert_rc(folio_panel_set_chair(f->site, "2027-summer", "lea"), FOLIO_EDENIED);
@@ -392,7 +386,7 @@ static void test_availability_refusals(void **state)
 	assert_msg("too large");
 
 	/* after assignment */
-	sql(f, "UPDATE panel SET state = 'assigned' WHERE id = '2026-autumn'");
+	test_sql(f->site, "UPDATE panel SET state = 'assigned' WHERE id = '2026-autumn'");
 	act(f, "rev-login");
 	assert_rc(folio_panel_availability(f->site, "2026-autumn", "rev", 2), FOLIO_ECONFLICT);
 	assert_msg("panel '2026-autumn' is already assigned: availability can no longer change");

@@ -31,24 +31,6 @@ typedef struct {
 
 /* ------------------------------------------------------------ SQL fixtures (other modules' functions may not exist yet) */
 
-static void sql(fx *f, const char *q, ...) __attribute__((format(printf, 2, 3)));
-static void sql(fx *f, const char *q, ...)
-{
-	va_list ap;
-	char *err = NULL, *text;
-	int n;
-	va_start(ap, q);
-	n = vsnprintf(NULL, 0, q, ap);
-	va_end(ap);
-	text = malloc((size_t)n + 1);
-	va_start(ap, q);
-	vsnprintf(text, (size_t)n + 1, q, ap);
-	va_end(ap);
-	if (sqlite3_exec(f->site->db, text, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("SQL failed: %s: %s", text, err ? err : "?");
-	free(text);
-}
-
 /* First column of the first row as text (malloc'd), NULL for no row or NULL. */
 static char *sql_text(fx *f, const char *q, ...) __attribute__((format(printf, 2, 3)));
 static char *sql_text(fx *f, const char *q, ...)
@@ -198,13 +180,13 @@ static void scenario(fx *f)
 	entry(f, "ann", "First weeks", TEXT1, f->ann_commit);
 	entry(f, "bob", "First weeks", TEXT1, f->bob_commit);
 	act(f, "adm");
-	sql(f, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
+	test_sqlf(f->site, "INSERT INTO panel(id, year, term, date, deadline, state, chair) VALUES"
 		" ('2026-autumn', 2026, 'autumn', '2026-11-18', '2026-10-28', 'assigned', 'lea'),"
 		" ('2027-spring', 2026, 'spring', '2027-03-17', '2027-02-24', 'open', NULL)");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created) VALUES"
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, state, created) VALUES"
 		" (1, 'ann', 'QMS', '2026-autumn', '%s', 'in-review', '2026-10-01T10:00:00Z'),"
 		" (2, 'bob', 'QMS', '2026-autumn', '%s', 'in-review', '2026-10-01T10:00:00Z')", f->ann_commit, f->bob_commit);
-	sql(f, "INSERT INTO assignment(submission, reviewer) VALUES (1, 'r1'), (1, 'r2'), (2, 'r1'), (2, 'r2')");
+	test_sqlf(f->site, "INSERT INTO assignment(submission, reviewer) VALUES (1, 'r1'), (1, 'r2'), (2, 'r1'), (2, 'r2')");
 }
 
 /* Record a judgement per standard as `who` ('m' met, 'e' more-evidence, '-' none) with optional comments, then done. */
@@ -391,7 +373,7 @@ static void test_record_refusals(void **state)
 	assert_rc(folio_review_done(f->site, 1), FOLIO_ECONFLICT);
 
 	/* a panel concluded */
-	sql(f, "UPDATE panel SET state = 'concluded'");
+	test_sqlf(f->site, "UPDATE panel SET state = 'concluded'");
 	act(f, "r2");
 	assert_rc(folio_review_record(f->site, 1, "S2", "met", NULL), FOLIO_ECONFLICT);
 	assert_msg("panel '2026-autumn' is concluded");
@@ -520,7 +502,7 @@ static void test_moderate_without_chair(void **state)
 {
 	fx *f = *state;
 	scenario(f);
-	sql(f, "UPDATE panel SET chair = NULL");
+	test_sqlf(f->site, "UPDATE panel SET chair = NULL");
 	review(f, "r1", 1, "mmmm", 1);
 	review(f, "r2", 1, "memm", 1);
 	act(f, "r1");
@@ -684,10 +666,10 @@ static void first_round(fx *f)
 static void resubmit(fx *f, const char *commit)
 {
 	act(f, "adm");
-	sql(f, "UPDATE panel SET state = 'assigned' WHERE id = '2027-spring'");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
+	test_sqlf(f->site, "UPDATE panel SET state = 'assigned' WHERE id = '2027-spring'");
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
 		" (3, 'bob', 'QMS', '2027-spring', '%s', 2, 'in-review', '2027-02-01T10:00:00Z')", commit);
-	sql(f, "INSERT INTO assignment(submission, reviewer) VALUES (3, 'r1'), (3, 'r3')");
+	test_sqlf(f->site, "INSERT INTO assignment(submission, reviewer) VALUES (3, 'r1'), (3, 'r3')");
 }
 
 static void test_feedback_numbering_across_submissions(void **state)
@@ -916,8 +898,8 @@ static void test_review_show_resubmission(void **state)
 	folio_review_changes_free(c);
 
 	/* removed entries */
-	sql(f, "UPDATE submission SET previous = NULL WHERE id = 3");
-	sql(f, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
+	test_sqlf(f->site, "UPDATE submission SET previous = NULL WHERE id = 3");
+	test_sqlf(f->site, "INSERT INTO submission(id, mentor, qualification, panel, commit_id, previous, state, created) VALUES"
 		" (4, 'bob', 'QMS', '2027-spring', '%s', 3, 'in-review', '2027-02-01T10:00:00Z')", c2);
 	assert_ok(folio_review_changes_get(&c, f->site, 4));
 	assert_int_equal(c->nremoved, 1);
@@ -939,7 +921,7 @@ static void test_review_show_permissions(void **state)
 	act(f, "ann");
 	assert_rc(folio_review_show(&r, f->site, 1), FOLIO_EDENIED);
 	/* a mentor who is also a lead sees nothing of their own review while it is held */
-	sql(f, "INSERT INTO person_role(person, role) VALUES ('ann', 'lead'), ('ann', 'admin')");
+	test_sqlf(f->site, "INSERT INTO person_role(person, role) VALUES ('ann', 'lead'), ('ann', 'admin')");
 	review(f, "r1", 1, "mmmm", 1);
 	review(f, "r2", 1, "mmmm", 1);
 	act(f, "ann");

@@ -48,12 +48,6 @@ static void today(const char *date)
 	setenv("FOLIO_TODAY", date, 1);
 }
 
-static void sql(fx *f, const char *text)
-{
-	if (sqlite3_exec(f->site->db, text, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("sql failed: %s: %s", text, sqlite3_errmsg(f->site->db));
-}
-
 /* Evidence text: `blocks` paragraphs of about 100 words for each listed standard (1-4). */
 static char *evidence_text(const char *title, const int *standards, size_t nstd, int blocks)
 {
@@ -205,12 +199,12 @@ static void review_ends(fx *f, long long id, const char *outcome, int released)
 	assert_ok(folio_tx_begin(f->site));
 	assert_ok(folio_wf_set_state(f->site, id, submitted, "in-review", "fixture: assigned"));
 	snprintf(text, sizeof(text), "UPDATE submission SET outcome = '%s' WHERE id = %lld", outcome, id);
-	sql(f, text);
+	test_sql(f->site, text);
 	if (released) {
 		assert_ok(folio_wf_set_state(f->site, id, in_review, outcome, "fixture: concluded"));
 		snprintf(text, sizeof(text),
 			"UPDATE panel SET state = 'concluded' WHERE id = (SELECT panel FROM submission WHERE id = %lld)", id);
-		sql(f, text);
+		test_sql(f->site, text);
 	}
 	assert_ok(folio_tx_commit(f->site));
 }
@@ -377,7 +371,7 @@ static void test_submit_panel_choice_and_deadline(void **state)
 	folio_submission_clear(&s);
 
 	/* a panel already assigned takes no more */
-	sql(f, "UPDATE panel SET state = 'assigned' WHERE id = '2027-summer'");
+	test_sql(f->site, "UPDATE panel SET state = 'assigned' WHERE id = '2027-summer'");
 	act(f, "dan");
 	assert_rc(folio_submit(f->site, "dan", "2027-summer", &id), FOLIO_ECONFLICT);
 	assert_msg("panel '2027-summer' is assigned: it takes no more submissions");
@@ -457,14 +451,14 @@ static void test_qlms_with_qms_certificate(void **state)
 	fx *f = *state;
 	long long id = 0;
 	/* fixture: a QMS certificate for cat, as certification writes it */
-	sql(f, "INSERT INTO submission(mentor, qualification, panel, commit_id, state, created)"
+	test_sql(f->site, "INSERT INTO submission(mentor, qualification, panel, commit_id, state, created)"
 	       " VALUES ('cat', 'QMS', '2026-autumn', '0123456789012345678901234567890123456789', 'certified', 'x')");
-	sql(f, "INSERT INTO certificate(number, submission, holder, qualification, issued, panel, approved_by, commit_id, assertion)"
+	test_sql(f->site, "INSERT INTO certificate(number, submission, holder, qualification, issued, panel, approved_by, commit_id, assertion)"
 	       " VALUES ('QMS-2026-0001', last_insert_rowid(), 'cat', 'QMS', 'x', '2026-autumn', 'lea', 'x', '{}')");
-	sql(f, "UPDATE certificate SET revoked = 'x', revoked_reason = 'fixture'");
+	test_sql(f->site, "UPDATE certificate SET revoked = 'x', revoked_reason = 'fixture'");
 	act(f, "cat");
 	assert_rc(folio_submit(f->site, "cat", NULL, &id), FOLIO_ECONFLICT); /* a revoked certificate is not held */
-	sql(f, "UPDATE certificate SET revoked = NULL, revoked_reason = NULL");
+	test_sql(f->site, "UPDATE certificate SET revoked = NULL, revoked_reason = NULL");
 	id = submit_ok(f, "cat", NULL);
 	assert_state(f, id, "submitted");
 }
@@ -584,10 +578,10 @@ static void test_resubmit_must_be_ready(void **state)
 	fx *f = *state;
 	long long id = 0;
 	/* fixture: bob's earlier attempt asked for further evidence (his portfolio was ready then) */
-	sql(f, "INSERT INTO submission(mentor, qualification, panel, commit_id, state, outcome, created)"
+	test_sql(f->site, "INSERT INTO submission(mentor, qualification, panel, commit_id, state, outcome, created)"
 	       " VALUES ('bob', 'QMS', '2026-autumn', '0123456789012345678901234567890123456789', 'further-evidence',"
 	       " 'further-evidence', 'x')");
-	sql(f, "UPDATE panel SET state = 'concluded' WHERE id = '2026-autumn'");
+	test_sql(f->site, "UPDATE panel SET state = 'concluded' WHERE id = '2026-autumn'");
 	entry(f, "bob", "Some professionalism", (const int[]){ 3 }, 1, 1, NULL);
 	act(f, "bob");
 	assert_rc(folio_resubmit(f->site, "bob", NULL, &id), FOLIO_EINVALID);
@@ -696,7 +690,7 @@ static void test_outcome_held_until_concluded(void **state)
 	folio_state_changes_free(h, nh);
 
 	/* released */
-	sql(f, "UPDATE panel SET state = 'concluded' WHERE id = '2026-autumn'");
+	test_sql(f->site, "UPDATE panel SET state = 'concluded' WHERE id = '2026-autumn'");
 	act(f, "ann");
 	assert_ok(folio_submission_get(&s, f->site, a));
 	assert_string_equal(s.state, "recommended");
