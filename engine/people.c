@@ -344,7 +344,7 @@ int folio_person_get(folio_person *out, folio_site *site, const char *id)
 	sqlite3_stmt *st = NULL;
 	int error, rc;
 	memset(out, 0, sizeof(*out));
-	if ((error = folio_db_prepare(site, &st, PERSON_SELECT " WHERE id = ?1")) < 0)
+	if ((error = folio_db_cached(site, &st, PERSON_SELECT " WHERE id = ?1")) < 0)
 		return error;
 	folio_db_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
@@ -354,7 +354,7 @@ int folio_person_get(folio_person *out, folio_site *site, const char *id)
 		error = folio_error_set(FOLIO_ENOTFOUND, "no person '%s' in site '%s'", id ? id : "", site->path);
 	else
 		error = folio_db_error(site, "cannot read people");
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return error;
 }
 

@@ -346,7 +346,7 @@ int folio_portfolio__row(folio_portfolio *out, folio_site *site, const char *men
 	sqlite3_stmt *st = NULL;
 	int error, rc;
 	memset(out, 0, sizeof(*out));
-	if ((error = folio_db_prepare(site, &st, "SELECT mentor, qualification, created FROM portfolio WHERE mentor = ?1")) < 0)
+	if ((error = folio_db_cached(site, &st, "SELECT mentor, qualification, created FROM portfolio WHERE mentor = ?1")) < 0)
 		return error;
 	folio_db_bind_text(st, 1, mentor);
 	rc = sqlite3_step(st);
@@ -361,7 +361,7 @@ int folio_portfolio__row(folio_portfolio *out, folio_site *site, const char *men
 	} else {
 		error = folio_db_error(site, "cannot read portfolios");
 	}
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return error;
 }
 

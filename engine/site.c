@@ -151,6 +151,49 @@ int folio_db_prepare(folio_site *site, sqlite3_stmt **st, const char *sql)
 	return 0;
 }
 
+int folio_db_cached(folio_site *site, sqlite3_stmt **st, const char *sql)
+{
+	struct folio_cached_stmt *free_slot = NULL;
+	*st = NULL;
+	for (size_t i = 0; i < FOLIO_STMT_CACHE; i++) {
+		struct folio_cached_stmt *c = &site->stmts[i];
+		if (!c->st) {
+			if (!free_slot)
+				free_slot = c;
+		} else if (c->sql == sql || strcmp(c->sql, sql) == 0) {
+			if (c->busy)
+				return folio_db_prepare(site, st, sql); /* in use further up: one of its own */
+			c->busy = 1;
+			*st = c->st;
+			return 0;
+		}
+	}
+	if (!free_slot)
+		return folio_db_prepare(site, st, sql);
+	if (sqlite3_prepare_v3(site->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return folio_db_error(site, "cannot read the site database");
+	}
+	free_slot->sql = sql;
+	free_slot->st = *st;
+	free_slot->busy = 1;
+	return 0;
+}
+
+void folio_db_release(folio_site *site, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < FOLIO_STMT_CACHE; i++)
+		if (site->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			site->stmts[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 int folio_db_exec(folio_site *site, const char *sql)
 {
 	if (sqlite3_exec(site->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -596,6 +639,8 @@ void folio_site_free(folio_site *site)
 {
 	if (!site)
 		return;
+	for (size_t i = 0; i < FOLIO_STMT_CACHE; i++)
+		sqlite3_finalize(site->stmts[i].st);
 	sqlite3_close(site->db);
 	folio_framework_free(site->fw);
 	free(site->path);
@@ -662,11 +707,11 @@ int folio_person_exists(folio_site *site, const char *id)
 {
 	sqlite3_stmt *st = NULL;
 	int error, rc;
-	if ((error = folio_db_prepare(site, &st, "SELECT 1 FROM person WHERE id = ?1")) < 0)
+	if ((error = folio_db_cached(site, &st, "SELECT 1 FROM person WHERE id = ?1")) < 0)
 		return error;
 	folio_db_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc != SQLITE_DONE)

@@ -6,6 +6,8 @@
 #include "folio/site.h"
 #include "folio/portfolio.h"
 
+#define FOLIO_STMT_CACHE 24
+
 struct folio_site {
 	char *path;
 	char *db_path;
@@ -15,6 +17,12 @@ struct folio_site {
 	char *actor;      /* effective person id, or NULL */
 	char *real;       /* person behind --as, or NULL */
 	unsigned roles;   /* roles of the effective person */
+	/* statements kept prepared (folio_db_cached), finalized when the site is freed */
+	struct folio_cached_stmt {
+		const char *sql;
+		sqlite3_stmt *st;
+		int busy;
+	} stmts[FOLIO_STMT_CACHE];
 };
 
 /* Translate a sqlite failure into a folio error, keeping sqlite's message. */
@@ -22,6 +30,16 @@ int folio_db_error(folio_site *site, const char *what);
 
 /* Prepare a statement; on failure set the error (naming the SQL's purpose). */
 int folio_db_prepare(folio_site *site, sqlite3_stmt **st, const char *sql);
+/*
+ * The same for a statement run again and again in a process (once a pack, a
+ * row, a portfolio): prepared once and kept for the life of the site, so
+ * `sql` must live as long (a string literal). Give it back with
+ * folio_db_release, which resets it and clears its bindings, never with
+ * sqlite3_finalize. Asked for while it is in use, or with the cache full,
+ * a statement of its own is prepared, which folio_db_release finalizes.
+ */
+int folio_db_cached(folio_site *site, sqlite3_stmt **st, const char *sql);
+void folio_db_release(folio_site *site, sqlite3_stmt *st);
 /* Run SQL with no result rows (no parameters). */
 int folio_db_exec(folio_site *site, const char *sql);
 

@@ -221,7 +221,7 @@ int folio_submission_list(folio_submission **out, size_t *n, folio_site *site, c
 			return error;
 		mentor = site->actor;
 	}
-	if ((error = folio_db_prepare(site, &st, SUBMISSION_SELECT
+	if ((error = folio_db_cached(site, &st, SUBMISSION_SELECT
 		" WHERE (?1 IS NULL OR s.mentor = ?1) AND (?2 IS NULL OR s.panel = ?2) ORDER BY s.id")) < 0)
 		return error;
 	folio_db_bind_text(st, 1, mentor);
@@ -232,7 +232,7 @@ int folio_submission_list(folio_submission **out, size_t *n, folio_site *site, c
 	}
 	if (rc != SQLITE_DONE)
 		error = folio_db_error(site, "cannot read submissions");
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	if (error < 0) {
 		folio_submissions_free(v, count);
 		return error;
