@@ -7,7 +7,7 @@ SANITIZE ?=
 PREFIX   ?= /usr/local
 
 # pkg-config module -> Debian package that provides it
-PKG_MODULES = libgit2 libcmark libzip sqlite3 jansson libcrypto zlib
+PKG_MODULES = libgit2 libcmark libzip sqlite3 jansson libcrypto zlib libdeflate
 TEST_MODULES = cmocka
 DEB_libgit2 = libgit2-dev
 DEB_libcmark = libcmark-dev
@@ -16,6 +16,7 @@ DEB_sqlite3 = libsqlite3-dev
 DEB_jansson = libjansson-dev
 DEB_libcrypto = libssl-dev
 DEB_zlib = zlib1g-dev
+DEB_libdeflate = libdeflate-dev
 DEB_cmocka = libcmocka-dev
 # commands the tests and demo run: command -> Debian package
 TOOL_CMDS = git pkg-config dimacs-solver sqlite3-shell chromium python3 cmark unzip

@@ -27,25 +27,23 @@ static folio_doc *doc_unreadable(const char *message)
 	return d;
 }
 
-static int analyze_blob(folio_doc **out, folio_site *site, git_repository *repo, const git_oid *oid)
+/* The analysis of one blob read with `r`; an oversized entry is never read, only reported. */
+static int analyze_blob(folio_doc **out, folio_site *site, folio_blob_reader *r, const git_oid *oid)
 {
-	git_blob *blob = NULL;
-	git_object_size_t size = 0;
-	int rc, error;
-	/* the size from the object header: an oversized entry is never read into memory */
-	if ((error = folio_git_blob_size(&size, repo, oid)) < 0)
+	char *text = NULL;
+	size_t len = 0;
+	int error;
+	if ((error = folio_blob_read(r, oid, FOLIO_ENTRY_MAX, &text, &len)) < 0)
 		return error;
-	if (size > FOLIO_ENTRY_MAX) {
+	if (!text) {
 		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
-			(unsigned long long)size, FOLIO_ENTRY_MAX);
+			(unsigned long long)len, FOLIO_ENTRY_MAX);
 		*out = doc_unreadable(msg);
 		free(msg);
 		return 0;
 	}
-	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
-		return folio_git_error(rc, "cannot read entry");
-	folio_doc_analyze(out, site->fw, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-	git_blob_free(blob);
+	folio_doc_analyze(out, site->fw, text, len);
+	free(text);
 	return 0;
 }
 
@@ -138,7 +136,11 @@ static int doc_for_blob(cache *c, git_repository *repo, const git_oid *oid, foli
 	int error = 0;
 	git_oid_tostr(hex, sizeof(hex), oid);
 	if (!cache_get(c, hex, &d)) {
-		if ((error = analyze_blob(&d, c->site, repo, oid)) < 0)
+		folio_blob_reader r;
+		folio_blob_reader_init(&r, repo);
+		error = analyze_blob(&d, c->site, &r, oid);
+		folio_blob_reader_clear(&r);
+		if (error < 0)
 			return error;
 		if ((error = cache_put(c, hex, d)) < 0) {
 			folio_doc_free(d);
@@ -165,11 +167,11 @@ static int check_framework(folio_site *site)
 	sqlite3_stmt *st = NULL;
 	const char *digest = folio_framework_digest(site->fw);
 	int same = 0, error;
-	if ((error = folio_db_prepare(site, &st, "SELECT value FROM meta WHERE key = 'cache_framework'")) < 0)
+	if ((error = folio_db_cached(site, &st, "SELECT value FROM meta WHERE key = 'cache_framework'")) < 0)
 		return error;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		same = strcmp((const char *)sqlite3_column_text(st, 0), digest) == 0;
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	st = NULL;
 	if (same)
 		return 0;
@@ -368,27 +370,24 @@ static int parser_submit(parser *p, cache *c, const char *hex, char *text, size_
 	return parser_drain(p, c, 0);
 }
 
-/* The blob's text for the parser; oversized blobs are analysed here into their one-problem doc. */
-static int read_blob_for_parser(parser *p, cache *c, git_repository *repo, const git_oid *oid, const char *hex)
+/* The blob's text for the parser; an oversized blob, never read, goes to the cache as its one-problem doc. */
+static int read_blob_for_parser(parser *p, cache *c, folio_blob_reader *r, const git_oid *oid, const char *hex)
 {
-	git_blob *blob = NULL;
-	git_object_size_t size = 0;
-	int rc, error;
-	if ((error = folio_git_blob_size(&size, repo, oid)) < 0)
+	char *text = NULL;
+	size_t len = 0;
+	int error;
+	if ((error = folio_blob_read(r, oid, FOLIO_ENTRY_MAX, &text, &len)) < 0)
 		return error;
-	if (size > FOLIO_ENTRY_MAX) {
-		folio_doc *d = NULL;
-		if ((error = analyze_blob(&d, c->site, repo, oid)) == 0)
-			error = cache_put(c, hex, d);
+	if (!text) {
+		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
+			(unsigned long long)len, FOLIO_ENTRY_MAX);
+		folio_doc *d = doc_unreadable(msg);
+		free(msg);
+		error = cache_put(c, hex, d);
 		folio_doc_free(d);
 		return error;
 	}
-	if ((rc = git_blob_lookup(&blob, repo, oid)) < 0)
-		return folio_git_error(rc, "cannot read entry");
-	size = git_blob_rawsize(blob);
-	char *text = folio_strndup(git_blob_rawcontent(blob), (size_t)size);
-	git_blob_free(blob);
-	return parser_submit(p, c, hex, text, (size_t)size);
+	return parser_submit(p, c, hex, text, len);
 }
 
 /* ------------------------------------------------------------ indexing */
@@ -409,6 +408,7 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 {
 	folio_site *site = c->site;
 	git_repository *repo = NULL;
+	folio_blob_reader reader;
 	folio_md_list blobs = { 0 };
 	git_oid tip;
 	char hex[GIT_OID_HEXSZ + 1], *path = folio_portfolio_repo_path(site, mentor);
@@ -420,10 +420,11 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 		stats->unchanged++;
 		goto cleanup;
 	}
-	if ((rc = git_repository_open_bare(&repo, path)) < 0) {
+	if ((rc = folio_git_open(&repo, path)) < 0) {
 		error = folio_error_set(FOLIO_ERROR, "portfolio repository '%s' is missing or unreadable", path);
 		goto cleanup;
 	}
+	folio_blob_reader_init(&reader, repo);
 	if ((error = folio_git_main(&tip, &found, repo)) < 0)
 		goto cleanup;
 	if (!found) {
@@ -455,7 +456,7 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 		stats->blobs++;
 		if (!cache_has(c, bhex)) {
 			stats->parsed++;
-			if ((error = read_blob_for_parser(p, c, repo, &blobs.v[i].oid, bhex)) < 0)
+			if ((error = read_blob_for_parser(p, c, &reader, &blobs.v[i].oid, bhex)) < 0)
 				goto cleanup;
 		}
 		sqlite3_bind_text(c->blob_ins, 1, mentor, -1, SQLITE_STATIC);
@@ -466,6 +467,8 @@ static int index_one(cache *c, parser *p, const char *mentor, folio_index_stats 
 	}
 cleanup:
 	folio_md_list_free(&blobs);
+	if (repo)
+		folio_blob_reader_clear(&reader);
 	git_repository_free(repo);
 	free(path);
 	return error;
@@ -652,7 +655,7 @@ static int coverage_from_git(folio_coverage *cov, folio_site *site, git_reposito
 	if ((error = folio_md_collect_commit(&blobs, repo, commit, 0)) < 0)
 		return error;
 	docs = folio_calloc(blobs.n ? blobs.n : 1, sizeof(*docs));
-	if ((error = folio_db_prepare(site, &get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0)
+	if ((error = folio_db_cached(site, &get, "SELECT data FROM blob_cache WHERE oid = ?1")) < 0)
 		goto cleanup;
 	/* one read transaction for all the lookups, not one lock round per statement */
 	int reading = sqlite3_get_autocommit(site->db) && sqlite3_exec(site->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
@@ -694,7 +697,7 @@ cleanup:
 	for (size_t i = 0; i < blobs.n; i++)
 		folio_doc_free(docs[i]);
 	free(docs);
-	sqlite3_finalize(get);
+	folio_db_release(site, get);
 	cache_close(&c);
 	folio_md_list_free(&blobs);
 	return error;
@@ -777,7 +780,7 @@ int folio_coverage_get(folio_coverage **out, folio_site *site, const char *mento
 			goto cleanup;
 	} else {
 		path = folio_portfolio_repo_path(site, mentor);
-		if ((rc = git_repository_open_bare(&repo, path)) < 0) {
+		if ((rc = folio_git_open(&repo, path)) < 0) {
 			error = folio_git_error(rc, "cannot open portfolio");
 			goto cleanup;
 		}
