@@ -10,11 +10,15 @@
  * comes from folio_coverage_get and the git objects at the pinned commit.
  */
 
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "folio/pack.h"
 
 #include <errno.h>
 #include <git2.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +82,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 	if (!target)
 		target = "";
 	if (parse_number(target, &id)) {
-		if ((error = folio_db_prepare(site, &st, "SELECT mentor FROM submission WHERE id = ?1")) < 0)
+		if ((error = folio_db_cached(site, &st, "SELECT mentor FROM submission WHERE id = ?1")) < 0)
 			return error;
 		sqlite3_bind_int64(st, 1, id);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -89,7 +93,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 		} else {
 			error = folio_db_error(site, "cannot read submissions");
 		}
-		sqlite3_finalize(st);
+		folio_db_release(site, st);
 		return error;
 	}
 	if (!folio_id_valid(target))
@@ -101,7 +105,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 	t->qualification = folio_strdup(p.qualification);
 	folio_portfolio_clear(&p);
 	t->mentor = folio_strdup(target);
-	if ((error = folio_db_prepare(site, &st,
+	if ((error = folio_db_cached(site, &st,
 		"SELECT id FROM submission WHERE mentor = ?1 AND state <> 'withdrawn' ORDER BY id DESC LIMIT 1")) < 0)
 		return error;
 	sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
@@ -109,7 +113,7 @@ static int resolve_target(pack_target *t, folio_site *site, const char *target)
 		t->sub = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
 		error = folio_db_error(site, "cannot read submissions");
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return error;
 }
 
@@ -117,12 +121,12 @@ static int is_assigned(folio_site *site, long long sub, const char *person)
 {
 	sqlite3_stmt *st = NULL;
 	int yes = 0;
-	if (!person || folio_db_prepare(site, &st, "SELECT 1 FROM assignment WHERE submission = ?1 AND reviewer = ?2") < 0)
+	if (!person || folio_db_cached(site, &st, "SELECT 1 FROM assignment WHERE submission = ?1 AND reviewer = ?2") < 0)
 		return 0;
 	sqlite3_bind_int64(st, 1, sub);
 	sqlite3_bind_text(st, 2, person, -1, SQLITE_STATIC);
 	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return yes;
 }
 
@@ -308,9 +312,40 @@ static void touched(char ***out, size_t *n, git_repository *repo, git_tree *now,
 	}
 }
 
+/*
+ * What one thread uses to render entries: its own blob reader (and with it
+ * its own repository: libgit2's objects are used by one thread at a time)
+ * and, for images, the pinned tree: the pack's own on the calling thread,
+ * else looked up in the reader's repository when an entry has an image.
+ */
 typedef struct {
-	git_repository *repo;
+	folio_blob_reader reader;
 	git_tree *tree;
+	int own_tree;
+	git_oid tree_id;
+} entry_tools;
+
+static git_tree *tools_tree(entry_tools *w)
+{
+	git_repository *repo;
+	if (!w->tree && (repo = folio_blob_reader_repo(&w->reader)) != NULL) {
+		if (git_tree_lookup(&w->tree, repo, &w->tree_id) == 0)
+			w->own_tree = 1;
+		else
+			w->tree = NULL;
+	}
+	return w->tree;
+}
+
+static void tools_clear(entry_tools *w)
+{
+	if (w->own_tree)
+		git_tree_free(w->tree);
+	folio_blob_reader_clear(&w->reader);
+}
+
+typedef struct {
+	entry_tools *tools;
 	const char *entry; /* path of the entry the image is in */
 } image_ctx;
 
@@ -329,9 +364,10 @@ static char *image_resolve(const char *url, void *payload)
 	};
 	folio_buf path = FOLIO_BUF_INIT;
 	const char *mime = NULL, *slash;
-	char *uri = NULL;
+	char *uri = NULL, *data = NULL;
+	size_t size = 0;
 	git_tree_entry *te = NULL;
-	git_blob *blob = NULL;
+	git_tree *tree;
 
 	if (!*url || url[0] == '/' || strchr(url, ':') || strchr(url, '\\'))
 		return NULL; /* by address, absolute, or with a scheme: never fetched */
@@ -374,19 +410,19 @@ static char *image_resolve(const char *url, void *payload)
 		if (norm.size > el && folio_strncasecmp_ascii(norm.ptr + norm.size - el, kinds[i].ext, el) == 0)
 			mime = kinds[i].mime;
 	}
-	if (mime && norm.size && git_tree_entry_bypath(&te, ic->tree, norm.ptr) == 0 &&
-	    git_tree_entry_type(te) == GIT_OBJECT_BLOB && git_blob_lookup(&blob, ic->repo, git_tree_entry_id(te)) == 0 &&
-	    git_blob_rawsize(blob) <= MAX_IMAGE_BYTES) {
-		size_t n = (size_t)git_blob_rawsize(blob);
-		unsigned char *enc = folio_malloc(4 * ((n + 2) / 3) + 1);
-		int m = EVP_EncodeBlock(enc, git_blob_rawcontent(blob), (int)n);
+	if (mime && norm.size && (tree = tools_tree(ic->tools)) != NULL && git_tree_entry_bypath(&te, tree, norm.ptr) == 0 &&
+	    git_tree_entry_type(te) == GIT_OBJECT_BLOB &&
+	    folio_blob_read(&ic->tools->reader, git_tree_entry_id(te), MAX_IMAGE_BYTES, &data, &size) == 0 && data) {
+		unsigned char *enc = folio_malloc(4 * ((size + 2) / 3) + 1);
+		int m = EVP_EncodeBlock(enc, (const unsigned char *)data, (int)size);
 		uri = folio_asprintf("data:%s;base64,%.*s", mime, m, (const char *)enc);
 		free(enc);
 	}
+	free(data);
+	folio_error_clear();
 	git_error_clear();
 	folio_buf_free(&norm);
 done:
-	git_blob_free(blob);
 	git_tree_entry_free(te);
 	folio_buf_free(&path);
 	return uri;
@@ -452,12 +488,12 @@ static char *school_name(folio_site *site, const char *id)
 {
 	sqlite3_stmt *st = NULL;
 	char *name = NULL;
-	if (!id || folio_db_prepare(site, &st, "SELECT name FROM school WHERE id = ?1") < 0)
+	if (!id || folio_db_cached(site, &st, "SELECT name FROM school WHERE id = ?1") < 0)
 		return NULL;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		name = folio_db_col_dup(st, 0);
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return name;
 }
 
@@ -491,13 +527,13 @@ static int has_feedback(folio_site *site, const char *mentor)
 {
 	sqlite3_stmt *st = NULL;
 	int yes = 1;
-	if (folio_db_prepare(site, &st, "SELECT 1 FROM feedback WHERE mentor = ?1 LIMIT 1") < 0) {
+	if (folio_db_cached(site, &st, "SELECT 1 FROM feedback WHERE mentor = ?1 LIMIT 1") < 0) {
 		folio_error_clear();
 		return 1;
 	}
 	sqlite3_bind_text(st, 1, mentor, -1, SQLITE_STATIC);
 	yes = sqlite3_step(st) != SQLITE_DONE;
-	sqlite3_finalize(st);
+	folio_db_release(site, st);
 	return yes;
 }
 
@@ -548,7 +584,7 @@ static int pack_load(pack *p, folio_site *site, const char *target)
 
 	folio_git_init();
 	repo_path = folio_portfolio_repo_path(site, p->t.mentor);
-	if ((rc = git_repository_open_bare(&p->repo, repo_path)) < 0)
+	if ((rc = folio_git_open(&p->repo, repo_path)) < 0)
 		error = folio_git_error(rc, "cannot open the portfolio");
 	free(repo_path);
 	if (error < 0 || (error = pack_coverage(&p->cov, p, p->has_sub ? p->commit : NULL, cov_qual)) < 0)
@@ -1171,74 +1207,176 @@ static void section_timeline(folio_buf *b, pack *p)
 	folio_buf_puts(b, "</ol>\n</section>\n");
 }
 
-static void section_entries(folio_buf *b, pack *p)
-{
-	const folio_framework *fw = p->fw;
-	folio_buf_puts(b, "<section id=\"entries\">\n<h2>Entries</h2>\n");
-	for (size_t e = 0; e < p->cov->nentries; e++) {
-		const folio_coverage_entry *ce = &p->cov->entries[e];
-		git_tree_entry *te = NULL;
-		git_blob *blob = NULL;
-		char prefix[32];
-		folio_pack_marks marks = { 0, NULL };
+/*
+ * The entries are the larger part of a pack (reading and inflating their
+ * blobs, cmark), and each is rendered on its own: while the calling thread
+ * writes the other sections, a second thread renders entries, and the
+ * calling thread joins it when done, each taking the next entry not yet
+ * taken. Each entry goes to a buffer of its own, put in order at the end,
+ * so the page is the same byte for byte whichever thread rendered what.
+ */
+typedef struct {
+	const pack *p;
+	git_oid *ids;         /* each entry's blob, found in the pinned tree; zero when it is not there */
+	git_oid tree_id;
+	char *repo_path;
+	folio_buf *parts;     /* each entry's HTML */
+	atomic_size_t next;   /* the next entry to render */
+	pthread_t thread;
+	int threaded;
+} entries_job;
 
-		snprintf(prefix, sizeof(prefix), "e%zu", e + 1);
-		folio_buf_puts(b, "<article class=\"entry\" id=\"e");
-		folio_pack_put_num(b, e + 1);
-		folio_buf_puts(b, "\">\n<header><div class=\"kicker\">");
-		put_entry_date(b, ce->path);
-		folio_buf_puts(b, " \xc2\xb7 <span class=\"path\">");
-		folio_html_escape(b, ce->path);
-		folio_buf_puts(b, "</span>");
-		if (ce->doc)
-		{
-			folio_buf_puts(b, " \xc2\xb7 ");
-			folio_pack_put_num(b, ce->doc->words);
-			folio_buf_puts(b, " words");
+static void render_entry(folio_buf *b, const entries_job *j, entry_tools *w, size_t e)
+{
+	const pack *p = j->p;
+	const folio_framework *fw = p->fw;
+	const folio_coverage_entry *ce = &p->cov->entries[e];
+	char prefix[32];
+	folio_pack_marks marks = { 0, NULL };
+	char *text = NULL;
+	size_t len = 0;
+
+	folio_error_clear(); /* the error shown below is this entry's own */
+	snprintf(prefix, sizeof(prefix), "e%zu", e + 1);
+	folio_buf_puts(b, "<article class=\"entry\" id=\"e");
+	folio_pack_put_num(b, e + 1);
+	folio_buf_puts(b, "\">\n<header><div class=\"kicker\">");
+	put_entry_date(b, ce->path);
+	folio_buf_puts(b, " \xc2\xb7 <span class=\"path\">");
+	folio_html_escape(b, ce->path);
+	folio_buf_puts(b, "</span>");
+	if (ce->doc) {
+		folio_buf_puts(b, " \xc2\xb7 ");
+		folio_pack_put_num(b, ce->doc->words);
+		folio_buf_puts(b, " words");
+	}
+	folio_buf_puts(b, " \xc2\xb7 <a href=\"#contents\">contents</a></div>\n");
+	if (ce->doc && ce->doc->ntags) {
+		folio_buf_puts(b, "<div class=\"entry-tags\">Tags: ");
+		for (size_t k = 0; k < ce->doc->ntags; k++) {
+			put_std(b, fw, folio_framework_tag_id(fw, ce->doc->tags[k]));
+			folio_buf_puts(b, " ");
 		}
-		folio_buf_puts(b, " \xc2\xb7 <a href=\"#contents\">contents</a></div>\n");
-		if (ce->doc && ce->doc->ntags) {
-			folio_buf_puts(b, "<div class=\"entry-tags\">Tags: ");
-			for (size_t k = 0; k < ce->doc->ntags; k++) {
-				put_std(b, fw, folio_framework_tag_id(fw, ce->doc->tags[k]));
-				folio_buf_puts(b, " ");
-			}
-			folio_buf_puts(b, "</div>\n");
-		}
-		for (size_t k = 0; ce->doc && k < ce->doc->nproblems; k++) {
-			if (ce->doc->problems[k].severity != FOLIO_SEV_ERROR)
-				continue;
-			folio_buf_printf(b, "<div class=\"entry-tags\" style=\"color:#b3261e\">line %u, column %u: ",
-				ce->doc->problems[k].line, ce->doc->problems[k].column);
-			folio_html_escape(b, ce->doc->problems[k].message);
-			folio_buf_puts(b, "</div>\n");
-		}
-		folio_buf_puts(b, "</header>\n<div class=\"body\">\n");
-		const git_tree_entry *top = strchr(ce->path, '/') ? NULL : git_tree_entry_byname(p->tree, ce->path);
-		if ((top || git_tree_entry_bypath(&te, p->tree, ce->path) == 0) &&
-		    git_blob_lookup(&blob, p->repo, git_tree_entry_id(top ? top : te)) == 0) {
-			const char *text = git_blob_rawcontent(blob);
-			size_t len = (size_t)git_blob_rawsize(blob);
-			if (ce->doc && !ce->doc->readable) {
-				folio_buf_puts(b, "<p class=\"muted\">This entry is not readable text (not UTF-8 or with NUL bytes).</p>\n");
-			} else {
-				image_ctx ic = { p->repo, p->tree, ce->path };
-				folio_pack_entry_html(b, fw, ce->doc, text, len, prefix, image_resolve, &ic, &marks);
-			}
+		folio_buf_puts(b, "</div>\n");
+	}
+	for (size_t k = 0; ce->doc && k < ce->doc->nproblems; k++) {
+		if (ce->doc->problems[k].severity != FOLIO_SEV_ERROR)
+			continue;
+		folio_buf_printf(b, "<div class=\"entry-tags\" style=\"color:#b3261e\">line %u, column %u: ",
+			ce->doc->problems[k].line, ce->doc->problems[k].column);
+		folio_html_escape(b, ce->doc->problems[k].message);
+		folio_buf_puts(b, "</div>\n");
+	}
+	folio_buf_puts(b, "</header>\n<div class=\"body\">\n");
+	if (!git_oid_is_zero(&j->ids[e]) && folio_blob_read(&w->reader, &j->ids[e], FOLIO_ENTRY_MAX, &text, &len) == 0) {
+		if (!text) {
+			folio_buf_puts(b, "<p class=\"muted\">This entry is too large to show: ");
+			folio_pack_put_num(b, len);
+			folio_buf_puts(b, " bytes (the limit is ");
+			folio_pack_put_num(b, FOLIO_ENTRY_MAX);
+			folio_buf_puts(b, ").</p>\n");
+		} else if (ce->doc && !ce->doc->readable) {
+			folio_buf_puts(b, "<p class=\"muted\">This entry is not readable text (not UTF-8 or with NUL bytes).</p>\n");
 		} else {
-			folio_buf_puts(b, "<p class=\"muted\">This entry cannot be read from the portfolio.</p>\n");
+			image_ctx ic = { w, ce->path };
+			folio_pack_entry_html(b, fw, ce->doc, text, len, prefix, image_resolve, &ic, &marks);
 		}
-		git_error_clear();
-		/* anchors of units whose block could not be found still exist, so the matrix never links nowhere */
-		for (size_t u = 0; u < marks.nunits; u++)
-			if (!marks.placed[u])
-				folio_buf_printf(b, "<span id=\"%s-u%zu\"></span>\n", prefix, u);
-		free(marks.placed);
-		folio_buf_puts(b, "</div>\n</article>\n");
-		git_blob_free(blob);
+	} else {
+		folio_buf_puts(b, "<p class=\"muted\">This entry cannot be read from the portfolio");
+		if (folio_error_code() < 0) {
+			folio_buf_puts(b, ": ");
+			folio_html_escape(b, folio_error_last());
+		}
+		folio_buf_puts(b, ".</p>\n");
+	}
+	folio_error_clear();
+	git_error_clear();
+	free(text);
+	/* anchors of units whose block could not be found still exist, so the matrix never links nowhere */
+	for (size_t u = 0; u < marks.nunits; u++)
+		if (!marks.placed[u])
+			folio_buf_printf(b, "<span id=\"%s-u%zu\"></span>\n", prefix, u);
+	free(marks.placed);
+	folio_buf_puts(b, "</div>\n</article>\n");
+}
+
+static void entries_take(entries_job *j, entry_tools *w)
+{
+	size_t e, n = j->p->cov->nentries;
+	while ((e = atomic_fetch_add(&j->next, 1)) < n)
+		render_entry(&j->parts[e], j, w, e);
+}
+
+static void *entries_thread(void *arg)
+{
+	entries_job *j = arg;
+	entry_tools w;
+	memset(&w, 0, sizeof(w));
+	folio_blob_reader_init_path(&w.reader, j->repo_path);
+	git_oid_cpy(&w.tree_id, &j->tree_id);
+	entries_take(j, &w);
+	tools_clear(&w);
+	return NULL;
+}
+
+/* CPUs this process may run on (its affinity: taskset, cgroups), not those of the machine. */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		return CPU_COUNT(&set);
+	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* Find each entry's blob, and start the second thread when there is more than one entry and more than one CPU. */
+static void entries_start(entries_job *j, const pack *p)
+{
+	size_t n = p->cov->nentries;
+	memset(j, 0, sizeof(*j));
+	j->p = p;
+	j->ids = folio_calloc(n ? n : 1, sizeof(*j->ids));
+	j->parts = folio_calloc(n ? n : 1, sizeof(*j->parts));
+	for (size_t e = 0; e < n; e++) {
+		const char *path = p->cov->entries[e].path;
+		const git_tree_entry *top = strchr(path, '/') ? NULL : git_tree_entry_byname(p->tree, path);
+		git_tree_entry *te = NULL;
+		folio_buf_init(&j->parts[e]);
+		if (top)
+			git_oid_cpy(&j->ids[e], git_tree_entry_id(top));
+		else if (git_tree_entry_bypath(&te, p->tree, path) == 0)
+			git_oid_cpy(&j->ids[e], git_tree_entry_id(te));
 		git_tree_entry_free(te);
 	}
+	git_error_clear();
+	git_oid_cpy(&j->tree_id, git_tree_id(p->tree));
+	atomic_init(&j->next, 0);
+	if (n > 1 && usable_cpus() > 1) {
+		j->repo_path = folio_portfolio_repo_path(p->site, p->t.mentor);
+		j->threaded = pthread_create(&j->thread, NULL, entries_thread, j) == 0;
+	}
+}
+
+/* Render what the second thread has not taken, wait for it, and put the entries in order into b. */
+static void entries_finish(entries_job *j, folio_buf *b, pack *p)
+{
+	entry_tools w;
+	size_t n = p->cov->nentries;
+	memset(&w, 0, sizeof(w));
+	folio_blob_reader_init(&w.reader, p->repo);
+	w.tree = p->tree;
+	entries_take(j, &w);
+	tools_clear(&w);
+	if (j->threaded)
+		pthread_join(j->thread, NULL);
+	folio_buf_puts(b, "<section id=\"entries\">\n<h2>Entries</h2>\n");
+	for (size_t e = 0; e < n; e++) {
+		folio_buf_put(b, j->parts[e].ptr, j->parts[e].size);
+		folio_buf_free(&j->parts[e]);
+	}
 	folio_buf_puts(b, "</section>\n");
+	free(j->parts);
+	free(j->ids);
+	free(j->repo_path);
 }
 
 static void render(folio_buf *b, pack *p)
@@ -1252,6 +1390,8 @@ static void render(folio_buf *b, pack *p)
 		folio_buf_printf(&title, " submission %lld", p->sub.id);
 	folio_pack_page_open(b, title.ptr, p->fw, NULL);
 	folio_buf_free(&title);
+	entries_job job;
+	entries_start(&job, p);
 	section_header(b, p);
 	section_toc(b, p, changes, feedback);
 	section_coverage(b, p);
@@ -1260,7 +1400,7 @@ static void render(folio_buf *b, pack *p)
 	if (feedback)
 		section_feedback(b, p);
 	section_timeline(b, p);
-	section_entries(b, p);
+	entries_finish(&job, b, p);
 	folio_buf_puts(b, "<footer class=\"pack\">Made by folio " FOLIO_VERSION " from commit <code>");
 	folio_buf_puts(b, p->commit);
 	folio_buf_puts(b, "</code> of the portfolio of ");

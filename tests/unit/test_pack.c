@@ -1,4 +1,5 @@
 /* tests/unit/test_pack.c: portfolio and panel packs, evidence marks and badges, safety of entries, permissions, certificates. */
+#define _GNU_SOURCE /* sched_setaffinity */
 #include "support.h"
 
 #include "folio.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/stat.h>
 
 #define ADMIN_LOGIN "adm-login"
@@ -369,6 +371,92 @@ static void test_stale_cache_never_shown(void **state)
 	folio_coverage_free(after);
 }
 
+/* Ann's entries pushed with git: `files` is a shell script run in her clone before the commit. */
+static void push(fx *f, const char *files)
+{
+	sh("cd '%s' && rm -rf w && git clone -q '%s/portfolios/ann.git' w 2>/dev/null && cd w && %s && git add -A && "
+	   "git -c user.name=Ann -c user.email=ann@example.org commit -q -m 'Entries with pictures' && "
+	   "git push -q origin HEAD:main 2>/dev/null", f->box, f->dir, files);
+}
+
+/* The page is the same byte for byte whether its entries are rendered on one thread or two. */
+static void test_images_and_one_or_two_threads(void **state)
+{
+	fx *f = *state;
+	char *two = NULL, *one = NULL;
+	cpu_set_t all, first;
+
+	ann_entries(f);
+	/* a picture of the portfolio's own in each of eight entries, and pictures that are not shown */
+	push(f, "mkdir -p img && printf '\\211PNG\\r\\n\\032\\nfolio' > img/plan.png && "
+		"head -c 5000000 /dev/zero > img/big.png && "
+		"for i in 1 2 3 4 5 6 7 8; do printf '# Picture %s\\n\\n![seating plan](img/plan.png) #S1\\n' $i "
+		"> 2026-10-0$i-picture.md; done && "
+		"printf '# Others\\n\\n![up](../outside.png) ![huge](img/big.png) ![none](img/none.png) #S2\\n' > 2026-10-09-others.md");
+	act(f, "adm");
+	assert_ok(folio_pack_render(&two, NULL, f->site, "ann"));
+	/* 8 entries with the picture inlined (data: only, never fetched); the others named, not shown */
+	assert_int_equal(count(two, "src=\"data:image/png;base64,iVBORw0KGgpmb2xpbw==\""), 8);
+	assert_has(two, "[image: up \xe2\x80\x94 ../outside.png]");
+	assert_has(two, "[image: huge \xe2\x80\x94 img/big.png]");
+	assert_has(two, "[image: none \xe2\x80\x94 img/none.png]");
+	/* the same page on one CPU, where no second thread is started */
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&first);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all)) {
+			CPU_SET(c, &first);
+			break;
+		}
+	assert_int_equal(sched_setaffinity(0, sizeof(first), &first), 0);
+	assert_ok(folio_pack_render(&one, NULL, f->site, "ann"));
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_string_equal(one, two);
+	free(one);
+	free(two);
+}
+
+/* An entry whose object is damaged is named on the page, the rest of the pack as it was; one too large is not read. */
+static void test_damaged_and_oversized_entries(void **state)
+{
+	fx *f = *state;
+	char *before = NULL, *html = NULL, *idfile = fmt("%s/id", f->box), *id;
+
+	ann_entries(f);
+	act(f, "adm");
+	assert_ok(folio_pack_render(&before, NULL, f->site, "ann")); /* their analyses are cached now */
+	sh("cd '%s' && git --git-dir='%s/portfolios/ann.git' rev-parse main:2026-09-20-more.md > id", f->box, f->dir);
+	id = test_read(idfile, NULL);
+	id[40] = '\0';
+	/* the blob's file holds another text: well formed, but not the one its id names */
+	sh("cd '%s/portfolios/ann.git/objects/%.2s' && chmod u+w %s && "
+	   "printf 'blob 12\\000# Forged #S4' | python3 -c 'import sys,zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))' > %s",
+	   f->dir, id, id + 2, id + 2);
+	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
+	char *named = fmt("This entry cannot be read from the portfolio: cannot read object %s of the portfolio: "
+		"its content does not match its id.", id);
+	assert_has(html, named);
+	assert_lacks(html, "Forged");
+	/* the other entry is there as before */
+	assert_has(html, "<span class=\"tag s2\" data-tag=\"S2.3\"");
+	assert_has(before, "Mentor training day.");
+	assert_lacks(html, "Mentor training day.");
+	free(named);
+	free(html);
+
+	/* an entry over the limit, pushed with git, is reported and never read into the page */
+	push(f, "head -c 1100000 /dev/zero | tr '\\000' 'a' > 2026-10-01-long.md");
+	act(f, "adm");
+	assert_ok(folio_pack_render(&html, NULL, f->site, "ann"));
+	assert_has(html, "This entry is too large to show: 1100000 bytes (the limit is 1048576).");
+	assert_has(html, "entry is too large to read: 1100000 bytes");
+	assert_lacks(html, "aaaaaaaaaaaaaaaa");
+	free(html);
+	free(before);
+	free(id);
+	free(idfile);
+}
+
 static void test_who_may_read(void **state)
 {
 	fx *f = *state;
@@ -514,6 +602,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_marks_on_nested_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resubmission_changes_and_feedback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_cache_never_shown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_images_and_one_or_two_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_and_oversized_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_who_may_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_certificate_print, setup, teardown),
