@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -35,6 +36,15 @@ static const char usage[] =
 	"  --runs N      times each side runs; the lowest time counts (default 2)\n"
 	"  --cmark CMD   the cmark command (default: cmark)\n"
 	"  --bench PATH  folio-bench to generate with (default: beside this program)\n";
+
+/* CPU seconds (user + system) of this process, its threads included, or of its children waited for. */
+static double cpu(int who)
+{
+	struct rusage ru;
+	getrusage(who, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static double now(void)
 {
@@ -173,7 +183,7 @@ int main(int argc, char **argv)
 	folio_portfolio *list = NULL;
 	portfolio *ps = NULL;
 	size_t n = 0, nentries = 0, md_bytes = 0, html_bytes = 0;
-	double best_cmark = 0, best_pack = 0;
+	double best_cmark = 0, best_pack = 0, cpu_cmark = 0, cpu_pack = 0;
 	char *db = NULL, *extract_dir = NULL;
 	struct stat sb;
 	int rc = 1;
@@ -260,6 +270,7 @@ int main(int argc, char **argv)
 
 	for (int r = 0; r < runs; r++) {
 		/* cmark: one process per portfolio, all its entries on the command line */
+		double c0 = cpu(RUSAGE_SELF) + cpu(RUSAGE_CHILDREN);
 		double t0 = now();
 		for (size_t i = 0; i < n; i++) {
 			char **args = calloc(ps[i].nfiles + 2, sizeof(char *));
@@ -275,8 +286,10 @@ int main(int argc, char **argv)
 			}
 		}
 		double tc = now() - t0;
+		double cc = cpu(RUSAGE_SELF) + cpu(RUSAGE_CHILDREN) - c0;
 		/* folio: the pack of each portfolio, in this process */
 		html_bytes = 0;
+		c0 = cpu(RUSAGE_SELF);
 		t0 = now();
 		for (size_t i = 0; i < n; i++) {
 			char *html = NULL;
@@ -289,21 +302,26 @@ int main(int argc, char **argv)
 			free(html);
 		}
 		double tp = now() - t0;
-		printf("run %d: cmark %.3f s, pack %.3f s\n", r + 1, tc, tp);
+		double cp = cpu(RUSAGE_SELF) - c0;
+		printf("run %d: cmark %.3f s (cpu %.3f s), pack %.3f s (cpu %.3f s)\n", r + 1, tc, cc, tp, cp);
 		if (r == 0 || tc < best_cmark)
-			best_cmark = tc;
+			best_cmark = tc, cpu_cmark = cc;
 		if (r == 0 || tp < best_pack)
-			best_pack = tp;
+			best_pack = tp, cpu_pack = cp;
 	}
 
 	double ratio = best_cmark > 0 ? best_pack / best_cmark : 0;
 	printf("\nportfolios %zu, entries %zu, Markdown %.1f MiB, pack HTML %.1f MiB\n", n, nentries,
 		(double)md_bytes / 1048576.0, (double)html_bytes / 1048576.0);
-	printf("%-34s %9.3f s  %7.2f ms/portfolio\n", "cmark CLI (one process each)", best_cmark,
-		n ? 1000.0 * best_cmark / (double)n : 0.0);
-	printf("%-34s %9.3f s  %7.2f ms/portfolio\n", "folio_pack_render", best_pack, n ? 1000.0 * best_pack / (double)n : 0.0);
-	printf("%-34s %9.2f    target <= %.2f  %s\n", "pack / cmark", ratio, TARGET_RATIO,
+	printf("%-34s %9s    %-16s %s\n", "", "wall", "", "cpu (user+sys)");
+	printf("%-34s %9.3f s  %7.2f ms/portfolio  %7.3f s\n", "cmark CLI (one process each)", best_cmark,
+		n ? 1000.0 * best_cmark / (double)n : 0.0, cpu_cmark);
+	printf("%-34s %9.3f s  %7.2f ms/portfolio  %7.3f s\n", "folio_pack_render", best_pack,
+		n ? 1000.0 * best_pack / (double)n : 0.0, cpu_pack);
+	printf("%-34s %9.2f    target <= %.2f  %s\n", "pack / cmark (wall)", ratio, TARGET_RATIO,
 		ratio <= TARGET_RATIO ? "PASS" : "MISS");
+	printf("%-34s %9.2f    (not a target: the pack renders its entries on a second thread when it may use two CPUs)\n",
+		"pack / cmark (cpu)", cpu_cmark > 0 ? cpu_pack / cpu_cmark : 0.0);
 	rc = 0;
 cleanup:
 	for (size_t i = 0; ps && i < n; i++) {
