@@ -1658,6 +1658,8 @@ int folio_cert_revoke(folio_site *site, const char *number, const char *reason)
 			error = folio_error_set(FOLIO_EINVALID, "revoking certificate '%s' needs a reason", number ? number : "");
 			goto refuse;
 		}
+		if ((error = folio_text_valid("the reason", reason)) < 0)
+			goto refuse;
 	}
 	if ((error = folio_tx_begin(site)) < 0)
 		goto cleanup;

@@ -1,5 +1,6 @@
 /* engine/people.c: schools, people and their roles, declared conflicts, and bulk CSV import. */
 #include "folio/people.h"
+#include "folio/evidence.h"
 #include "csv.h"
 #include "site_internal.h"
 #include "util.h"
@@ -28,7 +29,8 @@ const char *folio_phase_name(folio_phase p)
 int folio_email_valid(const char *email)
 {
 	const char *at, *dot;
-	if (!email || strlen(email) > 254)
+	size_t bad;
+	if (!email || strlen(email) > 254 || !folio_utf8_valid(email, strlen(email), &bad))
 		return 0;
 	for (const char *p = email; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == ',' || *p == '<' || *p == '>' || *p == '"' || *p == '\x7f')
@@ -59,6 +61,8 @@ static int school_insert(folio_site *site, const folio_school *s, const char **f
 	*field = "name";
 	if (!s->name || !*s->name)
 		return folio_error_set(FOLIO_EINVALID, "school '%s' needs a name", s->id);
+	if (folio_text_valid("the name", s->name) < 0)
+		return folio_error_set(FOLIO_EINVALID, "the name of school '%s' is not valid UTF-8 text", s->id);
 	*field = "phase";
 	if ((unsigned)s->phase > FOLIO_PHASE_ALL_THROUGH)
 		return folio_error_set(FOLIO_EINVALID, "school '%s' has no valid phase", s->id);
@@ -208,6 +212,8 @@ static int person_insert(folio_site *site, const folio_person *p, int skip_lead,
 	*field = "name";
 	if (!p->name || !*p->name)
 		return folio_error_set(FOLIO_EINVALID, "person '%s' needs a name", p->id);
+	if (folio_text_valid("the name", p->name) < 0)
+		return folio_error_set(FOLIO_EINVALID, "the name of person '%s' is not valid UTF-8 text", p->id);
 	*field = "email";
 	if (!p->email || !*p->email)
 		return folio_error_set(FOLIO_EINVALID, "person '%s' needs an email", p->id);
@@ -422,6 +428,8 @@ int folio_conflict_add(folio_site *site, const char *a, const char *b, const cha
 		return folio_error_set(FOLIO_EINVALID, "a conflict needs two different people, not '%s' twice", a);
 	if (!reason || !*reason)
 		return folio_error_set(FOLIO_EINVALID, "a conflict between '%s' and '%s' needs a reason", a, b);
+	if ((error = folio_text_valid("the reason", reason)) < 0)
+		return error;
 	if (strcmp(a, b) > 0) {
 		const char *t = a;
 		a = b;

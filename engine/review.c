@@ -609,6 +609,7 @@ int folio_review_record(folio_site *site, long long submission, const char *stan
 		return error;
 	if ((error = open_review(site, submission, &s, &p, "record a judgement on")) == 0 &&
 	    (error = standard_find(site->fw, standard, &std)) == 0 && (error = judgement_check(judgement, &j)) == 0 &&
+	    (error = folio_text_valid("the comment", comment)) == 0 &&
 	    (error = record_one(site, &s, folio_framework_standard(site->fw, std)->id, j, comment)) == 0)
 		error = panel_in_session(site, s.panel);
 	error = tx_finish(site, error);
@@ -1584,6 +1585,8 @@ int folio_feedback_address(folio_site *site, const char *mentor, int number, con
 		return refused(site, "address a feedback item",
 			folio_error_set(FOLIO_EINVALID, "a note is needed to address F%d: say where the new evidence is", number),
 			"feedback:%s/F%d", mentor ? mentor : "", number);
+	if ((error = folio_text_valid("the note", note)) < 0)
+		return refused(site, "address a feedback item", error, "feedback:%s/F%d", mentor ? mentor : "", number);
 	if ((error = folio_tx_begin(site)) < 0)
 		return error;
 	if ((error = item_load(site, mentor, number, &status, &raised, &decided)) < 0)
@@ -1769,7 +1772,8 @@ int folio_panel_moderate(folio_site *site, long long submission, const char *sta
 		error = folio_site_deny(site, action, why);
 		goto finish;
 	}
-	if ((error = standard_find(site->fw, standard, &std)) < 0 || (error = judgement_check(judgement, &j)) < 0)
+	if ((error = standard_find(site->fw, standard, &std)) < 0 || (error = judgement_check(judgement, &j)) < 0 ||
+	    (error = folio_text_valid("the comment", comment)) < 0)
 		goto finish;
 	sid = folio_framework_standard(site->fw, std)->id;
 	if (strcmp(p.state, "concluded") == 0) {

@@ -685,6 +685,8 @@ int folio_exemption_add(folio_site *site, const char *mentor, const char *qualif
 		error = folio_error_set(FOLIO_EINVALID, "an exemption for '%s' needs a reason", mentor);
 		goto cleanup;
 	}
+	if ((error = folio_text_valid("the reason", reason)) < 0)
+		goto cleanup;
 	if ((error = folio_tx_begin(site)) < 0)
 		goto cleanup;
 	now = folio_now_iso();

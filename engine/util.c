@@ -1,5 +1,6 @@
 /* engine/util.c: allocation, the growable buffer, per-thread errors and small string helpers. */
 #include "util.h"
+#include "folio/evidence.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -309,4 +310,12 @@ void folio_crashpoint(const char *name)
 	}
 	if (reached == crash_target)
 		raise(SIGKILL);
+}
+
+int folio_text_valid(const char *what, const char *s)
+{
+	size_t bad = 0;
+	if (!s || folio_utf8_valid(s, strlen(s), &bad))
+		return 0;
+	return folio_error_set(FOLIO_EINVALID, "%s is not valid UTF-8 text (byte 0x%02X)", what, (unsigned char)s[bad]);
 }

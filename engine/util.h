@@ -56,6 +56,13 @@ int folio_read_file(char **out, size_t *len, const char *path);
 /* Characters (UTF-8 code points) in the first `bytes` bytes of s. */
 size_t folio_utf8_chars(const char *s, size_t bytes);
 
+/*
+ * Free text given to the engine (a comment, a reason, a note, a name) must
+ * be UTF-8: JSON output, pages and messages carry it. 0 when `s` is (or is
+ * NULL); else FOLIO_EINVALID, "WHAT is not valid UTF-8 text (byte 0xE9)".
+ */
+int folio_text_valid(const char *what, const char *s);
+
 /* Lowercase ASCII compare helpers. */
 int folio_strncasecmp_ascii(const char *a, const char *b, size_t n);
 

@@ -81,6 +81,14 @@ expect_rc 1; expect_err "already declared"
 run admin --site "$S" conflict add tom-baker ghost --reason "x"
 expect_rc 1; expect_err "no person 'ghost'"
 
+t "free text typed in Latin-1, not UTF-8, is refused in one line and not stored"
+run admin --site "$S" conflict add nadia-rahman ben-hughes --reason "$(printf 'her \243 budget holder')"
+expect_rc 1; expect_one_line_err; expect_err "the reason is not valid UTF-8 text (byte 0xA3)"
+run admin --site "$S" conflict list --json
+printf '%s' "$out" | grep -q "nadia-rahman" && fail "the conflict was stored" || pass
+run admin --site "$S" school add ecole --name "$(printf '\311cole Saint-Martin')" --phase primary
+expect_rc 1; expect_one_line_err; expect_err "the name of school 'ecole' is not valid UTF-8 text"
+
 # ---------------------------------------------------------------- portfolios
 t "portfolio create, entry add through the CLI"
 run admin --site "$S" --as amara-okafor portfolio create amara-okafor --qualification qms

@@ -121,6 +121,12 @@ static void test_school_add_list(void **state)
 	assert_string_equal(s[2].name, "Riverside Academy");
 	assert_int_equal(s[2].phase, FOLIO_PHASE_SECONDARY);
 	folio_schools_free(s, n);
+	/* a name in Latin-1 is refused, not stored */
+	assert_rc(add_school(f->site, "ecole", "\xc9" "cole Saint-Martin", FOLIO_PHASE_PRIMARY), FOLIO_EINVALID);
+	assert_msg("the name of school 'ecole' is not valid UTF-8 text");
+	assert_ok(folio_school_list(&s, &n, f->site));
+	assert_int_equal(n, 3);
+	folio_schools_free(s, n);
 }
 
 static void test_phase_names(void **state)
@@ -307,6 +313,13 @@ static void test_person_bad_id_and_name(void **state)
 		p.name = (char *)"";
 		assert_rc(folio_person_add(f->site, &p), FOLIO_EINVALID);
 		assert_msg("name");
+		p.name = (char *)"Ren\xe9" "e Smith"; /* Latin-1, not UTF-8 */
+		assert_rc(folio_person_add(f->site, &p), FOLIO_EINVALID);
+		assert_msg("the name of person 'ann' is not valid UTF-8 text");
+		p.name = (char *)"Ann";
+		p.email = (char *)"ren\xe9" "e@example.org";
+		assert_rc(folio_person_add(f->site, &p), FOLIO_EINVALID);
+		assert_msg("invalid email");
 	}
 	assert_unchanged(f->site, before);
 }
@@ -431,6 +444,8 @@ static void test_conflict_add(void **state)
 	assert_rc(folio_conflict_add(f->site, "rev", "adm", ""), FOLIO_EINVALID);
 	assert_msg("reason");
 	assert_rc(folio_conflict_add(f->site, "rev", "adm", NULL), FOLIO_EINVALID);
+	assert_rc(folio_conflict_add(f->site, "rev", "adm", "her \xa3 line manager"), FOLIO_EINVALID);
+	assert_msg("the reason is not valid UTF-8 text (byte 0xA3)");
 	assert_unchanged(f->site, before);
 
 	assert_ok(folio_conflict_add(f->site, "rev", "adm", "family"));

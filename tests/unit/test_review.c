@@ -350,6 +350,9 @@ static void test_record_refusals(void **state)
 	assert_msg("unknown judgement 'fail': use met or more-evidence");
 	assert_rc(folio_review_record(f->site, 99, "S2", "met", NULL), FOLIO_ENOTFOUND);
 	assert_msg("no submission 99");
+	/* a comment typed in Latin-1: stored comments go into JSON and messages, which carry UTF-8 only */
+	assert_rc(folio_review_record(f->site, 1, "S2", "met", "caf\xe9 conversation"), FOLIO_EINVALID);
+	assert_msg("the comment is not valid UTF-8 text (byte 0xE9)");
 
 	act(f, "r3");
 	assert_rc(folio_review_record(f->site, 1, "S2", "met", NULL), FOLIO_EDENIED);
@@ -770,6 +773,9 @@ static void test_feedback_address_and_accept(void **state)
 	assert_rc(folio_feedback_address(f->site, "bob", 9, "x"), FOLIO_ENOTFOUND);
 	assert_msg("no feedback item F9 for 'bob'");
 	assert_rc(folio_feedback_address(f->site, "bob", 1, ""), FOLIO_EINVALID);
+	assert_rc(folio_feedback_address(f->site, "bob", 1, "see the entry of 3 M\xe4rz"), FOLIO_EINVALID);
+	assert_msg("the note is not valid UTF-8 text (byte 0xE4)");
+	assert_sql(f, "SELECT status FROM feedback WHERE number = 1", "open");
 	assert_ok(folio_feedback_address(f->site, "bob", 1, "see the entry of 3 March"));
 	assert_sql(f, "SELECT status || ': ' || note FROM feedback WHERE number = 1", "addressed: see the entry of 3 March");
 
