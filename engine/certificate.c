@@ -285,11 +285,15 @@ int folio_cert_issuer_set(folio_site *site, const folio_cert_issuer *c)
 		if (!ok)
 			return folio_error_set(FOLIO_EINVALID, "invalid issuer name '%s': one line of at most 200 characters",
 				c->name);
+		if ((error = folio_text_valid("the issuer name", c->name)) < 0)
+			return error; /* it goes into every badge's JSON */
 	}
 	if (c->url && !url_valid(c->url))
 		return folio_error_set(FOLIO_EINVALID, "invalid issuer url '%s': use an http(s) URL", c->url);
 	if (c->email && !folio_email_valid(c->email))
-		return folio_error_set(FOLIO_EINVALID, "invalid issuer email '%s'", c->email);
+		return folio_text_valid("the issuer email", c->email) < 0
+			? FOLIO_EINVALID /* its bytes are not repeated in the message */
+			: folio_error_set(FOLIO_EINVALID, "invalid issuer email '%s'", c->email);
 	if (c->base_url) {
 		base = folio_strdup(c->base_url);
 		for (size_t n = strlen(base); n > 0 && base[n - 1] == '/'; n--)

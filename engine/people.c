@@ -218,7 +218,9 @@ static int person_insert(folio_site *site, const folio_person *p, int skip_lead,
 	if (!p->email || !*p->email)
 		return folio_error_set(FOLIO_EINVALID, "person '%s' needs an email", p->id);
 	if (!folio_email_valid(p->email))
-		return folio_error_set(FOLIO_EINVALID, "invalid email '%s' for person '%s'", p->email, p->id);
+		return folio_text_valid("the email", p->email) < 0
+			? folio_error_set(FOLIO_EINVALID, "invalid email for person '%s': not valid UTF-8 text", p->id)
+			: folio_error_set(FOLIO_EINVALID, "invalid email '%s' for person '%s'", p->email, p->id);
 	*field = "roles";
 	if ((p->roles & 0xf) == 0 || (p->roles & ~0xfu))
 		return folio_error_set(FOLIO_EINVALID, "person '%s' needs at least one role (mentor, reviewer, lead, admin)", p->id);

@@ -2,6 +2,7 @@
 #include "site_internal.h"
 #include "util.h"
 #include "folio/people.h"
+#include "folio/evidence.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -462,14 +463,22 @@ int folio_site_init(const char *dir, const char *login, const folio_init_options
 		goto cleanup;
 	}
 	if (opts->admin_email && !folio_email_valid(opts->admin_email)) {
-		error = folio_error_set(FOLIO_EINVALID, "invalid email '%s'", opts->admin_email);
+		if (folio_text_valid("the email", opts->admin_email) < 0)
+			error = folio_error_set(FOLIO_EINVALID, "invalid email for the first admin: not valid UTF-8 text");
+		else
+			error = folio_error_set(FOLIO_EINVALID, "invalid email '%s'", opts->admin_email);
 		goto cleanup;
 	}
 	if (opts->admin_name) {
+		if ((error = folio_text_valid("the name of the first admin", opts->admin_name)) < 0)
+			goto cleanup;
 		admin_name = folio_strdup(opts->admin_name);
 	} else {
+		/* the password database's full name when there is one and it is UTF-8 text, else the login */
 		struct passwd *pw = getpwnam(login);
-		if (pw && pw->pw_gecos && *pw->pw_gecos && *pw->pw_gecos != ',')
+		size_t bad;
+		if (pw && pw->pw_gecos && *pw->pw_gecos && *pw->pw_gecos != ',' &&
+		    folio_utf8_valid(pw->pw_gecos, strcspn(pw->pw_gecos, ","), &bad))
 			admin_name = folio_strndup(pw->pw_gecos, strcspn(pw->pw_gecos, ","));
 		else
 			admin_name = folio_strdup(login);

@@ -142,6 +142,8 @@ run priya --site "$S" cert issuer --name "Someone Else"
 expect_rc 1; expect_err "may not set the badge issuer: needs role admin"
 run admin --site "$S" cert issuer --base-url "not a url"
 expect_rc 1; expect_err "invalid badge base url 'not a url'"; expect_one_line_err
+run admin --site "$S" cert issuer --name "$(printf 'Universit\351 Partnership')"
+expect_rc 1; expect_err "the issuer name is not valid UTF-8 text (byte 0xE9)"; expect_one_line_err
 run admin --site "$S" cert issuer --name "Example ITT Partnership" --email itt@uni.example.ac.uk --base-url https://badges.uni.example.ac.uk/itt/
 expect_rc 0
 run priya --site "$S" cert issuer --json

@@ -10,6 +10,14 @@ expect_rc 0
 run admin --site "$ROOT/s1" person list
 expect_rc 0; expect_out "admin"
 
+t "init refuses a name or an email that is not UTF-8 text, and makes no site"
+run admin init "$ROOT/s-latin1" --name "$(printf 'Ren\351e Admin')"
+expect_rc 1; expect_one_line_err; expect_err "the name of the first admin is not valid UTF-8 text (byte 0xE9)"
+[ ! -e "$ROOT/s-latin1/folio.db" ] && pass || fail "a site was made"
+run admin init "$ROOT/s-latin1" --email "$(printf 'ren\351e@example.org')"
+expect_rc 1; expect_one_line_err; expect_err "invalid email for the first admin: not valid UTF-8 text"
+[ ! -e "$ROOT/s-latin1/folio.db" ] && pass || fail "a site was made"
+
 t "init refuses an existing site"
 run admin init "$ROOT/s1"
 expect_rc 1; expect_err "already a folio site"; expect_one_line_err
