@@ -186,22 +186,27 @@ static const EVP_MD *sha1_md(void)
 	return sha1_fetched ? sha1_fetched : EVP_sha1();
 }
 
+/* The objects directory of the bare repository at `dir`, opened for openat; -1 when it cannot be. */
+static int objects_dir(const char *dir)
+{
+	char *path = folio_asprintf("%s/objects", dir);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(path);
+	return fd;
+}
+
 void folio_blob_reader_init(folio_blob_reader *r, git_repository *repo)
 {
-	char *path = folio_asprintf("%sobjects", git_repository_path(repo));
 	memset(r, 0, sizeof(*r));
 	r->repo = repo;
-	r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(path);
+	r->dirfd = objects_dir(git_repository_path(repo));
 }
 
 void folio_blob_reader_init_path(folio_blob_reader *r, const char *path)
 {
-	char *objects = folio_asprintf("%s/objects", path);
 	memset(r, 0, sizeof(*r));
 	r->repo_path = folio_strdup(path);
-	r->dirfd = open(objects, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(objects);
+	r->dirfd = objects_dir(path);
 }
 
 git_repository *folio_blob_reader_repo(folio_blob_reader *r)
@@ -608,14 +613,12 @@ int folio_git_open(git_repository **out, const char *path)
 	if ((rc = git_repository_open_bare(&repo, path)) < 0)
 		return rc;
 	if (git_repository_odb(&odb, repo) == 0) {
-		char *objects = folio_asprintf("%sobjects", git_repository_path(repo));
 		fb = folio_calloc(1, sizeof(*fb));
 		git_odb_init_backend(&fb->parent, GIT_ODB_BACKEND_VERSION);
 		fb->parent.read = fast_read;
 		fb->parent.foreach = fast_foreach;
 		fb->parent.free = fast_free;
-		fb->r.dirfd = open(objects, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		free(objects);
+		fb->r.dirfd = objects_dir(git_repository_path(repo));
 		/* asked before libgit2's pack (2) and loose (1) backends */
 		if (fb->r.dirfd < 0 || git_odb_add_backend(odb, &fb->parent, 3) < 0)
 			fast_free(&fb->parent); /* libgit2 alone reads everything then */

@@ -27,6 +27,16 @@ static folio_doc *doc_unreadable(const char *message)
 	return d;
 }
 
+/* The doc of an entry over the limit, which is never read. */
+static folio_doc *doc_too_large(size_t len)
+{
+	char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)", (unsigned long long)len,
+		FOLIO_ENTRY_MAX);
+	folio_doc *d = doc_unreadable(msg);
+	free(msg);
+	return d;
+}
+
 /* The analysis of one blob read with `r`; an oversized entry is never read, only reported. */
 static int analyze_blob(folio_doc **out, folio_site *site, folio_blob_reader *r, const git_oid *oid)
 {
@@ -36,10 +46,7 @@ static int analyze_blob(folio_doc **out, folio_site *site, folio_blob_reader *r,
 	if ((error = folio_blob_read(r, oid, FOLIO_ENTRY_MAX, &text, &len)) < 0)
 		return error;
 	if (!text) {
-		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
-			(unsigned long long)len, FOLIO_ENTRY_MAX);
-		*out = doc_unreadable(msg);
-		free(msg);
+		*out = doc_too_large(len);
 		return 0;
 	}
 	folio_doc_analyze(out, site->fw, text, len);
@@ -379,10 +386,7 @@ static int read_blob_for_parser(parser *p, cache *c, folio_blob_reader *r, const
 	if ((error = folio_blob_read(r, oid, FOLIO_ENTRY_MAX, &text, &len)) < 0)
 		return error;
 	if (!text) {
-		char *msg = folio_asprintf("entry is too large to read: %llu bytes (the limit is %d)",
-			(unsigned long long)len, FOLIO_ENTRY_MAX);
-		folio_doc *d = doc_unreadable(msg);
-		free(msg);
+		folio_doc *d = doc_too_large(len);
 		error = cache_put(c, hex, d);
 		folio_doc_free(d);
 		return error;
